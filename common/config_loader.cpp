@@ -1,6 +1,8 @@
 // The only file that sees TOML: it turns reship.toml into the plain structs of
 // config.hpp and reports every problem as "PATH:LINE: message".
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -360,7 +362,8 @@ class Loader {
         s.ready = std::move(*parsed);
       } else {
         problem(*t.get("ready"), table + ".ready \"" + *ready +
-                                     "\" is not one of: none, notify, tcp://HOST:PORT, http://HOST:PORT/PATH");
+                                     "\" is not one of: none, notify, tcp://HOST:PORT, http://HOST:PORT/PATH "
+                                     "(HOST: an IP address or localhost)");
       }
     }
     if (auto d = get_duration(t, "ready_timeout", table)) s.ready_timeout = *d;
@@ -402,6 +405,12 @@ class Loader {
     if (r.kind == Readiness::Kind::tcp && slash != std::string::npos) return std::nullopt;
     auto hp = split_host_port(authority);
     if (!hp) return std::nullopt;
+    // Probes connect to an address, without a resolver: an IP or localhost.
+    unsigned char buf[sizeof(in6_addr)];
+    if (hp->first != "localhost" && ::inet_pton(AF_INET, hp->first.c_str(), buf) != 1 &&
+        ::inet_pton(AF_INET6, hp->first.c_str(), buf) != 1) {
+      return std::nullopt;
+    }
     r.host = hp->first;
     r.port = hp->second;
     return r;

@@ -62,6 +62,9 @@ Timer& Timer::operator=(Timer&& other) noexcept {
 
 void Timer::start(std::chrono::milliseconds after, std::function<void()> fn) {
   state_->fn = std::move(fn);
+  // libuv counts from the time cached at the start of the loop iteration;
+  // refresh it so that "after" is measured from now, as callers expect.
+  uv_update_time(state_->handle.loop);
   uv_timer_start(
       &state_->handle,
       [](uv_timer_t* h) {
@@ -77,6 +80,7 @@ void Timer::start(std::chrono::milliseconds after, std::function<void()> fn) {
 
 void Timer::start_repeating(std::chrono::milliseconds every, std::function<void()> fn) {
   state_->fn = std::move(fn);
+  uv_update_time(state_->handle.loop);
   const auto ms = static_cast<uint64_t>(every.count() < 1 ? 1 : every.count());
   uv_timer_start(
       &state_->handle,

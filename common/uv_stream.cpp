@@ -16,6 +16,7 @@ struct Stream::State {
     uv_stream_t stream;
     uv_tcp_t tcp;
     uv_pipe_t pipe;
+    uv_tty_t tty;
   } h;
   DataFn on_data;
   EndFn on_end;
@@ -144,6 +145,18 @@ Result<Stream> Stream::open_fd(uv_loop_t* loop, int fd) {
     return Error{std::string("cannot watch pipe: ") + uv_strerror(rc), -rc};
   }
   return stream;
+}
+
+Result<Stream> Stream::open_tty(uv_loop_t* loop, int fd) {
+  auto* s = new State;
+  const int rc = uv_tty_init(loop, &s->h.tty, fd, 0);
+  if (rc != 0) {
+    delete s;
+    ::close(fd);
+    return Error{std::string("cannot use terminal: ") + uv_strerror(rc), -rc};
+  }
+  s->h.handle.data = s;
+  return Stream(s);
 }
 
 void Stream::connect_unix(const std::string& path, DoneFn done) {

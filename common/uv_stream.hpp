@@ -36,6 +36,9 @@ class Stream {
   static Stream unix_socket(uv_loop_t* loop);
   /// Takes ownership of `fd` (a pipe or socket), which is made non-blocking.
   static Result<Stream> open_fd(uv_loop_t* loop, int fd);
+  /// Takes ownership of `fd` (a terminal) for writing. libuv reopens the
+  /// terminal so that making it non-blocking affects no other process.
+  static Result<Stream> open_tty(uv_loop_t* loop, int fd);
 
   /// Connects a stream made by unix_socket(); `done` gets 0 or a libuv error.
   void connect_unix(const std::string& path, DoneFn done);

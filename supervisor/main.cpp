@@ -1,7 +1,13 @@
 // reship-supervisor: runs the platform's services and restarts them on request.
 
+#include <signal.h>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+
 #include "common/config_check.hpp"
 #include "common/daemon_flags.hpp"
+#include "common/uv_handles.hpp"
+#include "supervisor/supervisor.hpp"
 
 int main(int argc, char** argv) {
   using namespace reship;
@@ -14,6 +20,28 @@ int main(int argc, char** argv) {
   flags.setup_logging("supervisor");
   auto config = common::load_config_or_report(config_path);
   if (!config) return 2;
-  spdlog::error("the supervisor itself is not built yet; only --check works");
-  return 2;
+
+  // A client that disconnects must not kill the supervisor with SIGPIPE.
+  // Children get every signal back to its default before exec.
+  ::signal(SIGPIPE, SIG_IGN);
+
+  int exit_code = 0;
+  common::uv::Loop loop;
+  {
+    supervisor::Supervisor sup(loop, std::move(*config));
+    common::set_log_sink(std::make_shared<supervisor::OutputWriterSink>(sup.log_writer()));
+    auto started = sup.start();
+    if (!started) {
+      spdlog::error("{}", started.error().message);
+      exit_code = 1;
+    } else {
+      loop.run();
+      exit_code = sup.exit_code();
+    }
+    // The sink writes through the supervisor's writer: back to plain stderr
+    // before that goes away.
+    common::set_log_sink(std::make_shared<spdlog::sinks::stderr_color_sink_st>());
+  }
+  loop.close();
+  return exit_code;
 }

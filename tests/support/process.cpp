@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -207,6 +209,48 @@ bool process_gone(pid_t pid) {
   std::getline(stat, line);
   const size_t paren = line.rfind(')');
   return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+
+bool process_reaped(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+namespace {
+
+// Fields of /proc/PID/stat after the command name: state and ppid.
+bool read_stat(pid_t pid, char& state, pid_t& ppid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t paren = line.rfind(')');
+  if (paren == std::string::npos || paren + 4 >= line.size()) return false;
+  state = line[paren + 2];
+  ppid = static_cast<pid_t>(std::atol(line.c_str() + paren + 4));
+  return true;
+}
+
+}  // namespace
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    char state = 0;
+    pid_t ppid = 0;
+    const pid_t pid = static_cast<pid_t>(std::atol(name.c_str()));
+    if (read_stat(pid, state, ppid) && ppid == parent) out.push_back(pid);
+  }
+  return out;
+}
+
+std::vector<pid_t> zombie_children(pid_t parent) {
+  std::vector<pid_t> out;
+  for (pid_t pid : children_of(parent)) {
+    char state = 0;
+    pid_t ppid = 0;
+    if (read_stat(pid, state, ppid) && state == 'Z') out.push_back(pid);
+  }
+  return out;
 }
 
 }  // namespace reship::test

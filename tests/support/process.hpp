@@ -62,4 +62,13 @@ int free_port();
 /// True when `pid` is a zombie or gone.
 bool process_gone(pid_t pid);
 
+/// True when `pid` is gone for good: exited and reaped by its parent.
+bool process_reaped(pid_t pid);
+
+/// The zombie children of `parent` (exited, not reaped).
+std::vector<pid_t> zombie_children(pid_t parent);
+
+/// The children of `parent`, from /proc.
+std::vector<pid_t> children_of(pid_t parent);
+
 }  // namespace reship::test

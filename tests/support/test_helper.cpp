@@ -111,8 +111,9 @@ int usage() {
                "  listen PORT [DELAY_MS]     listen on 127.0.0.1:PORT after DELAY_MS, then run\n"
                "  http PORT [STATUS]         answer HTTP on 127.0.0.1:PORT with STATUS (200)\n"
                "  fork-grandchild            fork a child that runs forever, then run\n"
-               "  orphan FILE                fork a grandchild that writes its pid to FILE then\n"
-               "                             exits after 200 ms; exit at once (leaves an orphan)\n"
+               "  orphan FILE                fork a grandchild (in a session of its own) that\n"
+               "                             writes its pid to FILE and exits after 200 ms;\n"
+               "                             exit at once (leaves an orphan)\n"
                "  lines N [LEN] [STREAM]     print N numbered lines of LEN bytes (STREAM: out|err|both)\n"
                "  sleep-ms MS                sleep MS milliseconds, then exit 0\n");
   return 2;
@@ -173,16 +174,25 @@ int main(int argc, char** argv) {
   }
   if (mode == "orphan") {
     if (argc < 3) return usage();
+    int ready[2];
+    if (::pipe(ready) != 0) return 1;
     const pid_t child = ::fork();
     if (child == 0) {
+      // Leave the process group, as a daemonizing program does: only
+      // reaping can deal with this one.
+      ::setsid();
       FILE* f = std::fopen(argv[2], "w");
       if (f != nullptr) {
         std::fprintf(f, "%d\n", ::getpid());
         std::fclose(f);
       }
+      (void)!::write(ready[1], "x", 1);
       sleep_ms(200);
       _exit(0);
     }
+    // Exit only once the child has left the group and written its pid.
+    char c;
+    (void)!::read(ready[0], &c, 1);
     return 0;
   }
   if (mode == "lines") {

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.hpp"
+
+namespace reship::cli {
+
+/// Each add_* function registers one subcommand; when it runs, it stores its
+/// exit code in `exit_code`.
+void add_ps_command(CLI::App& app, CliContext& ctx, int& exit_code);
+void add_restart_command(CLI::App& app, CliContext& ctx, int& exit_code);
+
+}  // namespace reship::cli

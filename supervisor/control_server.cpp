@@ -1,0 +1,153 @@
+#include "supervisor/control_server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "ipc/blocking_client.hpp"
+
+namespace reship::supervisor {
+
+void ControlConnection::send(std::string line) {
+  if (!stream_.is_open()) return;
+  if (stream_.write_queue_size() > kMaxQueued) {
+    spdlog::warn("control: a client left {} bytes unread; disconnecting it", stream_.write_queue_size());
+    close();
+    return;
+  }
+  stream_.write(std::move(line));
+}
+
+void ControlConnection::finish() {
+  if (!stream_.is_open()) return;
+  stream_.read_stop();
+  stream_.shutdown([self = shared_from_this()](int) { self->close(); });
+}
+
+void ControlConnection::close() {
+  stream_.close();
+  if (auto fn = std::move(on_closed_)) fn();
+}
+
+ControlServer::ControlServer(uv_loop_t* loop, RequestFn on_request) : loop_(loop), on_request_(std::move(on_request)) {}
+
+ControlServer::~ControlServer() { close(); }
+
+namespace {
+
+// Decides what to do about something already at the socket path.
+common::Result<void> clear_socket_path(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};
+    return common::errno_error("cannot check " + path);
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return common::Error{"cannot bind " + path +
+                         ": it exists and is not a socket; remove it or set another [supervisor] socket"};
+  }
+  auto client = ipc::BlockingClient::connect(path);
+  if (client) {
+    std::string who = "another process is listening there";
+    auto hello = client->request(ipc::encode_hello_request("probe", "reship-supervisor"), "probe", nullptr,
+                                 common::Millis(1000));
+    if (hello) {
+      if (const auto* h = hello->as<ipc::HelloReply>()) who = "pid " + std::to_string(h->pid);
+    }
+    return common::Error{"cannot bind " + path + ": a supervisor is already running (" + who +
+                         "); stop it first, or set another [supervisor] socket"};
+  }
+  // Nobody answers: the socket file was left by a supervisor that died.
+  if (::unlink(path.c_str()) != 0) return common::errno_error("cannot remove the stale socket " + path);
+  spdlog::info("control: removed the stale socket {}", path);
+  return {};
+}
+
+}  // namespace
+
+common::Result<void> ControlServer::listen(const std::string& path, unsigned mode, std::vector<uid_t> allowed_uids) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  if (ec) return common::Error{"cannot create the folder of " + path + ": " + ec.message()};
+  auto cleared = clear_socket_path(path);
+  if (!cleared) return cleared;
+  auto listener = common::uv::Listener::unix_socket(loop_, path, mode,
+                                                    [this](common::uv::Stream conn) { on_accept(std::move(conn)); });
+  if (!listener) return std::move(listener).error();
+  listener_ = std::move(*listener);
+  path_ = path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) inode_ = st.st_ino;
+  allowed_uids_ = std::move(allowed_uids);
+  return {};
+}
+
+void ControlServer::close() {
+  if (listener_.is_open()) {
+    listener_.close();
+    // Remove the file only if it is still the one this server created.
+    struct stat st {};
+    if (!path_.empty() && ::stat(path_.c_str(), &st) == 0 && st.st_ino == inode_) ::unlink(path_.c_str());
+  }
+  auto connections = std::move(connections_);
+  connections_.clear();
+  for (auto& conn : connections) {
+    conn->on_closed(nullptr);
+    conn->finish();
+  }
+}
+
+void ControlServer::on_accept(common::uv::Stream stream) {
+  const int uid = stream.peer_uid();
+  const bool allowed = uid == 0 || uid == static_cast<int>(::geteuid()) ||
+                       std::find(allowed_uids_.begin(), allowed_uids_.end(), static_cast<uid_t>(uid)) !=
+                           allowed_uids_.end();
+  auto conn = std::make_shared<ControlConnection>(std::move(stream));
+  if (!allowed) {
+    spdlog::warn("control: refused a client with uid {} (allow it with [supervisor] allow_uids)", uid);
+    conn->send_error(std::nullopt, ipc::code::forbidden,
+                     "uid " + std::to_string(uid) + " may not use this socket (see [supervisor] allow_uids)");
+    conn->finish();
+    return;
+  }
+  connections_.push_back(conn);
+  std::weak_ptr<ControlConnection> weak = conn;
+  conn->on_closed([this, raw = conn.get()] { remove(raw); });
+  conn->stream().read_start(
+      [this, weak](std::string_view data) {
+        if (auto c = weak.lock()) on_data(c, data);
+      },
+      [weak](int) {
+        if (auto c = weak.lock()) c->close();
+      });
+}
+
+void ControlServer::on_data(const std::shared_ptr<ControlConnection>& conn, std::string_view data) {
+  const auto status = conn->framer().feed(data, [&](std::string_view line) {
+    auto decoded = ipc::decode_request(parser_, line);
+    if (auto* error = std::get_if<ipc::RequestError>(&decoded)) {
+      conn->send_error(error->id, error->code.c_str(), error->message);
+    } else {
+      on_request_(conn, std::get<ipc::Request>(decoded));
+    }
+    return conn->open();
+  });
+  if (status == ipc::LineFramer::Status::too_long) {
+    conn->send_error(std::nullopt, ipc::code::line_too_long,
+                     "a line is longer than 64 KiB; closing the connection");
+    conn->finish();
+  }
+}
+
+void ControlServer::remove(const ControlConnection* conn) {
+  connections_.erase(std::remove_if(connections_.begin(), connections_.end(),
+                                    [conn](const auto& c) { return c.get() == conn; }),
+                     connections_.end());
+}
+
+}  // namespace reship::supervisor

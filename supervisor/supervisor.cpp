@@ -1,0 +1,288 @@
+#include "supervisor/supervisor.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "common/time.hpp"
+#include "reship/version.hpp"
+#include "supervisor/notify_socket.hpp"
+#include "supervisor/restart_plan.hpp"
+
+namespace reship::supervisor {
+
+namespace {
+
+// The loop ends by itself once the last replies (restart.complete of an edge
+// restart) have reached their clients; a client that stops reading gets
+// this long.
+constexpr common::Millis kFlushLimit{2000};
+
+std::string names_of(const std::vector<std::unique_ptr<Service>>& services) {
+  std::string out;
+  for (const auto& s : services) out += (out.empty() ? "" : ", ") + s->name();
+  return out;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(uv_loop_t* loop, common::Config config)
+    : loop_(loop),
+      config_(std::move(config)),
+      out_(loop, STDOUT_FILENO),
+      err_(loop, STDERR_FILENO),
+      reaper_(loop),
+      control_(loop, [this](const auto& conn, const auto& req) { on_request(conn, req); }),
+      sigterm_(loop),
+      sigint_(loop),
+      sighup_(loop),
+      exit_timer_(loop) {
+  context_.loop = loop;
+  context_.reaper = &reaper_;
+  context_.out = &out_;
+  context_.err = &err_;
+  // Children must not talk to whatever supervises this supervisor.
+  context_.base_env = common::current_environment({"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"});
+  context_.on_state_change = [this](const Service& s) { on_state_change(s); };
+  for (const auto& sc : config_.services) services_.push_back(std::make_unique<Service>(context_, sc));
+}
+
+Supervisor::~Supervisor() = default;
+
+common::Result<void> Supervisor::start() {
+  started_ms_ = common::monotonic_ms();
+  if (auto r = common::become_subreaper(); !r) spdlog::warn("{}; orphans will be reaped by init", r.error().message);
+  auto listening = control_.listen(config_.supervisor.socket.string(), config_.supervisor.socket_mode,
+                                   config_.supervisor.allow_uids);
+  if (!listening) return listening;
+  reaper_.on_pass([this] {
+    for (auto& s : services_) s->check_group();
+  });
+  reaper_.on_orphan([](pid_t pid, int status) {
+    spdlog::debug("reaped orphan pid {} ({})", pid, common::describe_wait_status(status));
+  });
+  if (auto r = reaper_.start(); !r) return r;
+  (void)sigterm_.start(SIGTERM, [this] { shut_down(0); });
+  (void)sigint_.start(SIGINT, [this] { shut_down(0); });
+  (void)sighup_.start(SIGHUP, [] { spdlog::info("SIGHUP ignored: restart the supervisor to load a new config"); });
+  spdlog::info("reship-supervisor {} started: pid {}, socket {}, services: {}", kVersion, ::getpid(),
+               config_.supervisor.socket.string(), services_.empty() ? "none" : names_of(services_));
+  for (auto& s : services_) {
+    if (s->config().autostart) s->start([](const StartOutcome&) {});
+  }
+  maybe_notify_ready();
+  return {};
+}
+
+Service* Supervisor::find(std::string_view name) {
+  for (auto& s : services_) {
+    if (s->name() == name) return s.get();
+  }
+  return nullptr;
+}
+
+// ---- requests ------------------------------------------------------------------
+
+void Supervisor::on_request(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req) {
+  switch (req.op) {
+    case ipc::Op::hello:
+      if (!req.client.empty()) spdlog::debug("control: hello from {}", req.client);
+      conn->send(req.id, hello());
+      return;
+    case ipc::Op::status:
+      conn->send(req.id, status());
+      return;
+    case ipc::Op::subscribe:
+      subscribers_.push_back({conn, req.id});
+      for (const auto& s : services_) {
+        conn->send(req.id, ipc::ServiceState{s->name(), state_name(s->state()),
+                                             s->pid() > 0 ? std::optional<int>(s->pid()) : std::nullopt,
+                                             common::now_iso8601()});
+      }
+      return;
+    case ipc::Op::restart:
+    case ipc::Op::start:
+    case ipc::Op::stop:
+      if (shutting_down_) {
+        conn->send_error(req.id, ipc::code::shutting_down, "the supervisor is shutting down");
+        return;
+      }
+      if (req.op == ipc::Op::restart) {
+        on_restart(conn, req);
+      } else {
+        on_start_stop(conn, req);
+      }
+      return;
+  }
+}
+
+void Supervisor::on_restart(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req) {
+  std::vector<std::string> names;
+  if (req.scope) {
+    const auto* members = config_.find_scope(*req.scope);
+    if (members == nullptr) {
+      std::string known;
+      for (const auto& [name, m] : config_.scopes) known += (known.empty() ? "" : ", ") + name;
+      conn->send_error(req.id, ipc::code::unknown_scope,
+                       "unknown scope \"" + *req.scope + "\"; scopes: " + (known.empty() ? "none" : known));
+      return;
+    }
+    names = *members;
+  } else {
+    names = req.services;
+  }
+  std::vector<Service*> targets;
+  bool edge = false;
+  for (const auto& name : names) {
+    if (name == common::kEdge) {
+      edge = true;
+      continue;
+    }
+    Service* s = find(name);
+    if (s == nullptr) {
+      conn->send_error(req.id, ipc::code::unknown_service,
+                       "unknown service \"" + name + "\"; services: " + names_of(services_) + ", edge");
+      return;
+    }
+    if (std::find(targets.begin(), targets.end(), s) == targets.end()) targets.push_back(s);
+  }
+  spdlog::info("control: restart {}{}", req.scope ? "scope " + *req.scope : "services", edge ? " (with edge)" : "");
+  auto plan = std::make_shared<RestartPlan>(conn, req.id, std::move(targets), edge, [this] {
+    spdlog::info("edge: restart requested; stopping every service, then exiting with code {}",
+                 config_.supervisor.self_restart_exit_code);
+    shut_down(config_.supervisor.self_restart_exit_code);
+  });
+  plan->run();
+}
+
+void Supervisor::on_start_stop(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req) {
+  const bool start = req.op == ipc::Op::start;
+  const char* op = start ? "start" : "stop";
+  std::vector<Service*> targets;
+  for (const auto& name : req.services) {
+    Service* s = find(name);
+    if (s == nullptr) {
+      const std::string hint = name == common::kEdge ? " (edge can only be restarted)" : "";
+      conn->send_error(req.id, ipc::code::unknown_service, "unknown service \"" + name + "\"" + hint);
+      return;
+    }
+    if (std::find(targets.begin(), targets.end(), s) == targets.end()) targets.push_back(s);
+  }
+  ipc::OpAck ack{op, {}};
+  for (const Service* s : targets) ack.services.push_back(s->name());
+  conn->send(req.id, ack);
+  struct Progress {
+    ipc::OpDone done;
+    size_t remaining;
+  };
+  auto progress = std::make_shared<Progress>(Progress{{op, true, {}}, targets.size()});
+  auto finish_one = [conn, id = req.id, progress](ipc::ServiceResult result) {
+    progress->done.ok = progress->done.ok && result.ok;
+    progress->done.results.push_back(std::move(result));
+    if (--progress->remaining == 0) conn->send(id, progress->done);
+  };
+  for (Service* s : targets) {
+    if (start) {
+      s->start([finish_one, name = s->name()](const StartOutcome& o) {
+        finish_one({name, o.ok, o.pid, o.error});
+      });
+    } else {
+      s->stop([finish_one, name = s->name()] { finish_one({name, true, std::nullopt, ""}); });
+    }
+  }
+}
+
+ipc::HelloReply Supervisor::hello() const {
+  ipc::HelloReply h;
+  h.server = std::string("reship-supervisor/") + kVersion;
+  h.pid = static_cast<int>(::getpid());
+  for (const auto& s : services_) h.services.push_back(s->name());
+  h.scopes = config_.scopes;
+  return h;
+}
+
+ipc::StatusReply Supervisor::status() const {
+  ipc::StatusReply st;
+  st.supervisor = {static_cast<int>(::getpid()), common::monotonic_ms() - started_ms_, kVersion};
+  for (const auto& s : services_) st.services.push_back(s->status());
+  return st;
+}
+
+// ---- state and readiness --------------------------------------------------------
+
+void Supervisor::on_state_change(const Service& service) {
+  if (!subscribers_.empty()) {
+    const ipc::ServiceState event{service.name(), state_name(service.state()),
+                                  service.pid() > 0 ? std::optional<int>(service.pid()) : std::nullopt,
+                                  common::now_iso8601()};
+    subscribers_.erase(std::remove_if(subscribers_.begin(), subscribers_.end(),
+                                      [](const Subscriber& s) {
+                                        auto c = s.conn.lock();
+                                        return !c || !c->open();
+                                      }),
+                       subscribers_.end());
+    for (auto& sub : subscribers_) {
+      if (auto c = sub.conn.lock()) c->send(sub.id, event);
+    }
+  }
+  maybe_notify_ready();
+}
+
+void Supervisor::maybe_notify_ready() {
+  if (ready_notified_ || shutting_down_) return;
+  for (const auto& s : services_) {
+    if (s->config().autostart && !s->ready()) return;
+  }
+  ready_notified_ = true;
+  if (sd_notify("READY=1\nSTATUS=all services ready")) spdlog::debug("told systemd: READY=1");
+}
+
+// ---- the way out -----------------------------------------------------------------
+
+void Supervisor::shut_down(int exit_code) {
+  if (finished_) return;
+  if (shutting_down_) {
+    spdlog::warn("asked again to stop: killing every service now");
+    for (auto& s : services_) s->kill_now();
+    finish();
+    return;
+  }
+  shutting_down_ = true;
+  exit_code_ = exit_code;
+  sd_notify("STOPPING=1");
+  spdlog::info("stopping every service");
+  stopping_ = services_.size();
+  if (stopping_ == 0) {
+    finish();
+    return;
+  }
+  for (auto& s : services_) {
+    s->shut_down([this] {
+      if (--stopping_ == 0) finish();
+    });
+  }
+}
+
+void Supervisor::finish() {
+  if (finished_) return;
+  finished_ = true;
+  spdlog::info("reship-supervisor exiting with code {}", exit_code_);
+  control_.close();
+  sigterm_.stop();
+  sigint_.stop();
+  sighup_.stop();
+  // Everything is stopped: release the watchers (one loop turn later, as
+  // this may run inside a service's callback) and let the loop run dry once
+  // the last replies are written.
+  exit_timer_.start(common::Millis(0), [this] {
+    services_.clear();
+    reaper_.stop();
+    exit_timer_.start(kFlushLimit, [this] { uv_stop(loop_); });
+    exit_timer_.unref();
+  });
+}
+
+}  // namespace reship::supervisor

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/child_reaper.hpp"
+#include "common/config.hpp"
+#include "common/result.hpp"
+#include "common/uv_handles.hpp"
+#include "supervisor/control_server.hpp"
+#include "supervisor/output_writer.hpp"
+#include "supervisor/service.hpp"
+
+namespace reship::supervisor {
+
+/// reship-supervisor as an object on a libuv loop: the services of the
+/// config, the reaper, the control socket, the signals, and the way out
+/// (SIGTERM: stop everything, exit 0; a restart of `edge`: stop everything,
+/// exit with self_restart_exit_code).
+class Supervisor {
+ public:
+  Supervisor(uv_loop_t* loop, common::Config config);
+  ~Supervisor();
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  /// Binds the control socket, starts reaping and watching signals, and
+  /// starts the autostart services. Fails (with a message for the operator)
+  /// when the socket cannot be bound.
+  common::Result<void> start();
+  /// Stops every service and exits the loop with `exit_code`. A second call
+  /// while stopping SIGKILLs whatever still runs and exits at once.
+  void shut_down(int exit_code);
+
+  bool finished() const { return finished_; }
+  int exit_code() const { return exit_code_; }
+  Service* find(std::string_view name);
+  /// The writer for the supervisor's stderr, for its own log lines.
+  OutputWriter& log_writer() { return err_; }
+
+ private:
+  void on_request(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);
+  void on_restart(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);
+  void on_start_stop(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);
+  void on_state_change(const Service& service);
+  void maybe_notify_ready();
+  void finish();
+  ipc::HelloReply hello() const;
+  ipc::StatusReply status() const;
+
+  uv_loop_t* loop_;
+  common::Config config_;
+  OutputWriter out_;
+  OutputWriter err_;
+  common::ChildReaper reaper_;
+  ServiceContext context_;
+  std::vector<std::unique_ptr<Service>> services_;
+  ControlServer control_;
+  common::uv::Signal sigterm_;
+  common::uv::Signal sigint_;
+  common::uv::Signal sighup_;
+  common::uv::Timer exit_timer_;
+  struct Subscriber {
+    std::weak_ptr<ControlConnection> conn;
+    std::optional<std::string> id;
+  };
+  std::vector<Subscriber> subscribers_;
+  int64_t started_ms_ = 0;
+  bool ready_notified_ = false;
+  bool shutting_down_ = false;
+  bool finished_ = false;
+  int exit_code_ = 0;
+  size_t stopping_ = 0;
+};
+
+}  // namespace reship::supervisor
