@@ -151,6 +151,13 @@ bool ChildProcess::running() {
     status_ = status;
     return false;
   }
+  // Reaped by someone else (a ChildReaper running in this test process):
+  // gone, with its status lost.
+  if (r < 0 && errno == ECHILD) {
+    reaped_ = true;
+    status_ = 0;
+    return false;
+  }
   return true;
 }
 

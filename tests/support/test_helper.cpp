@@ -24,6 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/chaos_output.hpp"
+
 namespace {
 
 void say(const std::string& line) {
@@ -32,6 +34,18 @@ void say(const std::string& line) {
   size_t left = out.size();
   while (left > 0) {
     const ssize_t n = ::write(1, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+void write_all(int fd, const std::string& data) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     p += n;
@@ -115,7 +129,9 @@ int usage() {
                "                             writes its pid to FILE and exits after 200 ms;\n"
                "                             exit at once (leaves an orphan)\n"
                "  lines N [LEN] [STREAM]     print N numbered lines of LEN bytes (STREAM: out|err|both)\n"
-               "  sleep-ms MS                sleep MS milliseconds, then exit 0\n");
+               "  sleep-ms MS                sleep MS milliseconds, then exit 0\n"
+               "  chaos N                    print the chaos output of N lines (see chaos_output.hpp)\n"
+               "  background-holder          leave a process holding stdout in the group, exit 0\n");
   return 2;
 }
 
@@ -219,6 +235,36 @@ int main(int argc, char** argv) {
       }
     }
     (void)!::write(1, batch.data(), batch.size());
+    return 0;
+  }
+  if (mode == "chaos") {
+    if (argc < 3) return usage();
+    const long n = std::atol(argv[2]);
+    std::string batch;
+    for (long i = 1; i <= n; ++i) {
+      batch += reship::test::chaos_line(i);
+      if (i < n) batch += '\n';
+      if (batch.size() > 60000) {
+        write_all(1, batch);
+        batch.clear();
+      }
+    }
+    write_all(1, batch);
+    return 0;
+  }
+  if (mode == "background-holder") {
+    // Leaves a process in its group that holds stdout open and ignores
+    // nothing: the build is over, the leftover must be stopped.
+    int ready[2];
+    if (::pipe(ready) != 0) return 1;
+    if (::fork() == 0) {
+      say("leftover pid=" + std::to_string(::getpid()));
+      (void)!::write(ready[1], "x", 1);
+      sleep_forever();
+    }
+    char c;
+    (void)!::read(ready[0], &c, 1);
+    say("main done");
     return 0;
   }
   if (mode == "sleep-ms") {

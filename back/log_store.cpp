@@ -1,0 +1,247 @@
+#include "back/log_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "back/line_splitter.hpp"
+#include "common/utf8.hpp"
+
+namespace reship::back {
+namespace fs = std::filesystem;
+
+namespace {
+
+// One run of lines in the .idx file.
+struct IndexEntry {
+  int64_t offset;
+  int64_t at_ms;
+  uint32_t bytes;
+  uint8_t stream;
+  uint8_t pad[3];
+};
+static_assert(sizeof(IndexEntry) == 24);
+
+bool write_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string read_range(int fd, int64_t offset, size_t limit) {
+  std::string out(limit, '\0');
+  size_t got = 0;
+  while (got < limit) {
+    const ssize_t n = ::pread(fd, out.data() + got, limit - got, offset + static_cast<int64_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+struct Fd {
+  int fd;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+const char* stream_name(LogStream stream) {
+  switch (stream) {
+    case LogStream::out: return "stdout";
+    case LogStream::err: return "stderr";
+    case LogStream::reship: return "reship";
+  }
+  return "?";
+}
+
+// ---- LogWriter ---------------------------------------------------------------
+
+common::Result<std::unique_ptr<LogWriter>> LogWriter::open(const fs::path& dir, const std::string& id) {
+  const std::string log_path = (dir / (id + ".log")).string();
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return common::errno_error("cannot create the log " + log_path);
+  const std::string index_path = (dir / (id + ".idx")).string();
+  const int index_fd = ::open(index_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (index_fd < 0) {
+    const int err = errno;
+    ::close(log_fd);
+    return common::errno_error("cannot create the log index " + index_path, err);
+  }
+  return std::unique_ptr<LogWriter>(new LogWriter(log_fd, index_fd));
+}
+
+LogWriter::~LogWriter() {
+  ::close(log_fd_);
+  ::close(index_fd_);
+}
+
+void LogWriter::begin(LogStream stream, int64_t at_ms) {
+  stream_ = stream;
+  at_ms_ = at_ms;
+  batch_.clear();
+  batch_offset_ = bytes_;
+}
+
+int64_t LogWriter::add(std::string_view line) {
+  const int64_t offset = batch_offset_ + static_cast<int64_t>(batch_.size());
+  if (common::is_valid_utf8(line)) {
+    batch_.append(line);
+  } else {
+    common::append_sanitized_utf8(batch_, line);
+  }
+  batch_.push_back('\n');
+  return offset;
+}
+
+void LogWriter::end() {
+  if (batch_.empty() || error_) return;
+  if (!write_all(log_fd_, batch_.data(), batch_.size())) {
+    error_ = std::string("cannot write the log: ") + std::strerror(errno);
+    return;
+  }
+  // A run longer than 4 GiB cannot happen (lines are capped well below), but
+  // the index stays correct even then: split it.
+  int64_t offset = batch_offset_;
+  size_t left = batch_.size();
+  while (left > 0) {
+    const uint32_t part = static_cast<uint32_t>(std::min<size_t>(left, UINT32_MAX));
+    IndexEntry e{offset, at_ms_, part, static_cast<uint8_t>(stream_), {0, 0, 0}};
+    if (!write_all(index_fd_, reinterpret_cast<const char*>(&e), sizeof e)) {
+      error_ = std::string("cannot write the log index: ") + std::strerror(errno);
+      break;
+    }
+    offset += part;
+    left -= part;
+  }
+  bytes_ += static_cast<int64_t>(batch_.size());
+  batch_.clear();
+}
+
+// ---- LogStore ------------------------------------------------------------------
+
+LogStore::LogStore(const fs::path& state_dir, size_t keep_logs) : dir_(state_dir / "logs"), keep_logs_(keep_logs) {}
+
+common::Result<void> LogStore::prepare() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return common::Error{"cannot create " + dir_.string() + ": " + ec.message()};
+  return {};
+}
+
+common::Result<std::string> LogStore::read(const std::string& id, int64_t offset, size_t limit, int64_t* size) const {
+  const std::string path = (dir_ / (id + ".log")).string();
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) return common::errno_error("cannot read the log of " + id);
+  struct stat st {};
+  ::fstat(fd.fd, &st);
+  if (size != nullptr) *size = st.st_size;
+  if (offset >= st.st_size) return std::string();
+  const size_t available = static_cast<size_t>(st.st_size - offset);
+  return read_range(fd.fd, offset, std::min(limit, available));
+}
+
+std::string LogStore::tail(const std::string& id, size_t max_bytes) const {
+  const std::string path = (dir_ / (id + ".log")).string();
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) return "";
+  struct stat st {};
+  ::fstat(fd.fd, &st);
+  const int64_t start = std::max<int64_t>(0, st.st_size - static_cast<int64_t>(max_bytes));
+  std::string text = read_range(fd.fd, start, static_cast<size_t>(st.st_size - start));
+  if (start > 0) {
+    // Cut at the first line start, unless the tail is one long line.
+    const size_t nl = text.find('\n');
+    if (nl != std::string::npos && nl + 1 < text.size()) {
+      text.erase(0, nl + 1);
+    } else {
+      size_t i = 0;
+      while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+      text.erase(0, i);
+    }
+  }
+  return common::is_valid_utf8(text) ? text : common::sanitize_utf8(text);
+}
+
+std::vector<LogLine> LogStore::lines(const std::string& id, int64_t offset, size_t max_lines) const {
+  std::vector<LogLine> out;
+  const std::string base = (dir_ / id).string();
+  Fd index(::open((base + ".idx").c_str(), O_RDONLY | O_CLOEXEC));
+  Fd log(::open((base + ".log").c_str(), O_RDONLY | O_CLOEXEC));
+  if (index.fd < 0 || log.fd < 0) return out;
+  struct stat st {};
+  ::fstat(index.fd, &st);
+  const size_t entries = static_cast<size_t>(st.st_size) / sizeof(IndexEntry);
+  // Binary search for the run holding `offset`.
+  size_t lo = 0;
+  size_t hi = entries;
+  IndexEntry e{};
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    ::pread(index.fd, &e, sizeof e, static_cast<off_t>(mid * sizeof e));
+    if (e.offset + static_cast<int64_t>(e.bytes) <= offset) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  for (size_t i = lo; i < entries && out.size() < max_lines; ++i) {
+    if (::pread(index.fd, &e, sizeof e, static_cast<off_t>(i * sizeof e)) != sizeof e) break;
+    const int64_t from = std::max(offset, e.offset);
+    const std::string run = read_range(log.fd, from, static_cast<size_t>(e.offset + e.bytes - from));
+    size_t pos = 0;
+    while (pos < run.size() && out.size() < max_lines) {
+      size_t nl = run.find('\n', pos);
+      if (nl == std::string::npos) nl = run.size();
+      out.push_back({from + static_cast<int64_t>(pos), static_cast<LogStream>(e.stream), e.at_ms,
+                     run.substr(pos, nl - pos)});
+      pos = nl + 1;
+    }
+  }
+  return out;
+}
+
+void LogStore::for_each_line(const std::string& id, const std::function<void(std::string_view)>& fn) const {
+  Fd fd(::open((dir_ / (id + ".log")).c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) return;
+  LineSplitter splitter;
+  char buf[64 * 1024];
+  ssize_t n;
+  while ((n = ::read(fd.fd, buf, sizeof buf)) > 0) {
+    splitter.feed(std::string_view(buf, static_cast<size_t>(n)), fn);
+  }
+  splitter.finish(fn);
+}
+
+void LogStore::prune(const std::set<std::string>& active) const {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() != ".log") continue;
+    std::string id = entry.path().stem().string();
+    if (active.count(id) == 0) ids.push_back(std::move(id));
+  }
+  if (ids.size() <= keep_logs_) return;
+  // Ids sort by creation time: the oldest come first.
+  std::sort(ids.begin(), ids.end());
+  for (size_t i = 0; i + keep_logs_ < ids.size(); ++i) {
+    fs::remove(dir_ / (ids[i] + ".log"), ec);
+    fs::remove(dir_ / (ids[i] + ".idx"), ec);
+  }
+}
+
+}  // namespace reship::back

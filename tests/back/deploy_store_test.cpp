@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "back/deploy_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace reship::back;
+using reship::test::TempDir;
+
+namespace {
+
+DeployRecord record(const std::string& id, const std::string& scope, DeployStatus status) {
+  DeployRecord r;
+  r.id = id;
+  r.scope = scope;
+  r.status = status;
+  r.targets = {"web", "api"};
+  r.requested_by = "agent";
+  r.created_at = 1'700'000'000'000;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("deploy store: a record round-trips with every field", "[unit]") {
+  TempDir dir;
+  auto store = DeployStore::open(dir / "deploys.db");
+  REQUIRE(store.ok());
+  DeployRecord r = record("d-1", "platform", DeployStatus::failed);
+  r.mode = DeployMode::build;
+  r.session_id = "s-1";
+  r.reason = "fix typo";
+  r.started_at = r.created_at + 3;
+  r.finished_at = r.created_at + 5000;
+  r.queued_ms = 3;
+  r.duration_ms = 4997;
+  r.exit_code = 2;
+  r.error_summary = "build failed: exited with code 2\nerror: x";
+  r.restarts.push_back({"web", false, std::nullopt, 120, "exited with code 1 before it was ready", true});
+  r.self_restart = "pending";
+  r.log_bytes = 1234;
+  r.joined = 2;
+  r.superseded_by = "d-9";
+  REQUIRE((*store)->insert(r).ok());
+  CHECK(r.seq > 0);
+  auto back = (*store)->get("d-1");
+  REQUIRE(back.has_value());
+  CHECK(record_json(*back) == record_json(r));
+  CHECK(back->restarts.at(0).killed);
+  CHECK(back->restarts.at(0).error == r.restarts[0].error);
+  CHECK_FALSE((*store)->get("d-404").has_value());
+}
+
+TEST_CASE("deploy store: newest first, filtered, with a cursor", "[unit]") {
+  TempDir dir;
+  auto store = DeployStore::open(dir / "deploys.db");
+  REQUIRE(store.ok());
+  for (int i = 1; i <= 25; ++i) {
+    DeployRecord r = record("d-" + std::to_string(i), i % 2 ? "platform" : "all",
+                            i % 5 == 0 ? DeployStatus::failed : DeployStatus::succeeded);
+    REQUIRE((*store)->insert(r).ok());
+  }
+  auto first = (*store)->list({std::nullopt, std::nullopt, 10, std::nullopt});
+  REQUIRE(first.deploys.size() == 10);
+  CHECK(first.deploys.front().id == "d-25");
+  REQUIRE(first.next.has_value());
+  auto second = (*store)->list({std::nullopt, std::nullopt, 10, first.next});
+  CHECK(second.deploys.front().id == "d-15");
+  auto third = (*store)->list({std::nullopt, std::nullopt, 10, second.next});
+  CHECK(third.deploys.size() == 5);
+  CHECK_FALSE(third.next.has_value());
+  auto failed = (*store)->list({DeployStatus::failed, std::nullopt, 100, std::nullopt});
+  CHECK(failed.deploys.size() == 5);
+  auto failed_platform = (*store)->list({DeployStatus::failed, std::string("platform"), 100, std::nullopt});
+  CHECK(failed_platform.deploys.size() == 3);  // 5, 15, 25
+}
+
+TEST_CASE("deploy store: unfinished and self-restart-pending records are found", "[unit]") {
+  TempDir dir;
+  auto store = DeployStore::open(dir / "deploys.db");
+  REQUIRE(store.ok());
+  for (auto [id, status] : {std::pair{"d-1", DeployStatus::building}, std::pair{"d-2", DeployStatus::succeeded},
+                            std::pair{"d-3", DeployStatus::queued}}) {
+    DeployRecord r = record(id, "platform", status);
+    if (status == DeployStatus::succeeded) r.self_restart = "pending";
+    REQUIRE((*store)->insert(r).ok());
+  }
+  CHECK((*store)->unfinished().size() == 2);
+  REQUIRE((*store)->self_restart_pending().size() == 1);
+  CHECK((*store)->self_restart_pending()[0].id == "d-2");
+}
+
+TEST_CASE("deploy store: event seqs are never handed out twice, across reopenings", "[unit]") {
+  TempDir dir;
+  uint64_t first = 0;
+  {
+    auto store = DeployStore::open(dir / "deploys.db");
+    REQUIRE(store.ok());
+    first = (*store)->reserve_event_seqs(100).value();
+    CHECK((*store)->reserve_event_seqs(100).value() == first + 100);
+  }
+  auto reopened = DeployStore::open(dir / "deploys.db");
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->reserve_event_seqs(100).value() == first + 200);
+}
+
+TEST_CASE("deploy store: a damaged database is refused with advice", "[unit]") {
+  TempDir dir;
+  std::ofstream(dir / "deploys.db") << std::string(8192, 'z');
+  auto store = DeployStore::open(dir / "deploys.db");
+  REQUIRE_FALSE(store.ok());
+  CHECK_THAT(store.error().message, Catch::Contains("is damaged") && Catch::Contains("move it aside"));
+}

@@ -1,0 +1,139 @@
+#include <catch2/catch.hpp>
+
+#include "back/deploy_store.hpp"
+#include "back/event_bus.hpp"
+#include "common/uv_handles.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace reship;
+using namespace reship::back;
+
+namespace {
+
+// Runs one loop turn, which is when the bus delivers.
+void turn(common::uv::Loop& loop) { uv_run(loop, UV_RUN_NOWAIT); }
+
+std::vector<uint64_t> seqs(const EventBatch& b, const std::string& filter = "") {
+  std::vector<uint64_t> out;
+  for (const Event* e : b.matching(filter)) out.push_back(e->seq);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("event bus: a turn's events reach each subscriber in one batch", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop);
+    std::vector<std::vector<uint64_t>> all;
+    std::vector<std::vector<uint64_t>> only_b;
+    auto s1 = bus.subscribe("", std::nullopt, [&](const EventBatch& b) { all.push_back(seqs(b)); });
+    auto s2 = bus.subscribe("d-b", std::nullopt, [&](const EventBatch& b) { only_b.push_back(seqs(b, "d-b")); });
+    bus.publish("deploy.log", "d-a", [](common::JsonWriter& w) { w.field("line", "x"); });
+    bus.publish("deploy.log", "d-b");
+    bus.publish("deploy.done", "d-a");
+    turn(loop);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0] == std::vector<uint64_t>{1, 2, 3});
+    REQUIRE(only_b.size() == 1);
+    CHECK(only_b[0] == std::vector<uint64_t>{2});
+    turn(loop);
+    CHECK(all.size() == 1);  // nothing new, nothing delivered
+  }
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("event bus: events are JSON with seq, type, at and deployId; SSE text is shared", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop);
+    std::shared_ptr<const std::string> first;
+    std::shared_ptr<const std::string> second;
+    auto s1 = bus.subscribe("", std::nullopt, [&](const EventBatch& b) { first = b.sse(""); });
+    auto s2 = bus.subscribe("", std::nullopt, [&](const EventBatch& b) { second = b.sse(""); });
+    bus.publish("deploy.start", "d-1", [](common::JsonWriter& w) { w.field("mode", "deploy"); });
+    turn(loop);
+    REQUIRE(first);
+    CHECK(first == second);  // encoded once
+    CHECK_THAT(*first, Catch::StartsWith("id: 1\nevent: deploy.start\ndata: {\"seq\":1,\"type\":\"deploy.start\",\"at\":\""));
+    CHECK_THAT(*first, Catch::EndsWith("\"deployId\":\"d-1\",\"mode\":\"deploy\"}\n\n"));
+  }
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("event bus: a resumed subscriber gets what it missed, then the rest, without gaps", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop, 1000, 1 << 20);
+    for (int i = 0; i < 10; ++i) bus.publish("deploy.log", "d-1");
+    turn(loop);
+    std::vector<uint64_t> got;
+    auto sub = bus.subscribe("", 4, [&](const EventBatch& b) {
+      CHECK_FALSE(b.gap());
+      for (auto s : seqs(b)) got.push_back(s);
+    });
+    bus.publish("deploy.done", "d-1");
+    turn(loop);
+    std::vector<uint64_t> expected;
+    for (uint64_t s = 5; s <= 11; ++s) expected.push_back(s);
+    CHECK(got == expected);
+  }
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("event bus: the ring is bounded and a resume past it reports the gap", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop, 5, 1 << 20);
+    for (int i = 0; i < 20; ++i) bus.publish("deploy.log", "d-1");
+    turn(loop);
+    CHECK(bus.oldest_kept() == 16);
+    std::optional<std::pair<uint64_t, uint64_t>> gap;
+    std::vector<uint64_t> got;
+    auto sub = bus.subscribe("", 2, [&](const EventBatch& b) {
+      gap = b.gap();
+      got = seqs(b);
+    });
+    turn(loop);
+    REQUIRE(gap.has_value());
+    CHECK(gap->first == 3);
+    CHECK(gap->second == 15);
+    CHECK(got == std::vector<uint64_t>{16, 17, 18, 19, 20});
+  }
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("event bus: seqs continue after a restart, never reused", "[unit]") {
+  reship::test::TempDir dir;
+  uint64_t last = 0;
+  {
+    common::uv::Loop loop;
+    auto store = DeployStore::open(dir / "deploys.db");
+    REQUIRE(store.ok());
+    EventBus bus(loop);
+    REQUIRE(bus.use_store(store->get()).ok());
+    for (int i = 0; i < 3; ++i) last = bus.publish("deploy.log", "d-1");
+  }
+  common::uv::Loop loop;
+  auto store = DeployStore::open(dir / "deploys.db");
+  REQUIRE(store.ok());
+  EventBus bus(loop);
+  REQUIRE(bus.use_store(store->get()).ok());
+  CHECK(bus.publish("deploy.log", "d-1") > last);
+}
+
+TEST_CASE("event bus: a subscriber may unsubscribe another during delivery", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop);
+    std::unique_ptr<EventBus::Subscription> second;
+    int second_calls = 0;
+    auto first = bus.subscribe("", std::nullopt, [&](const EventBatch&) { second.reset(); });
+    second = bus.subscribe("", std::nullopt, [&](const EventBatch&) { ++second_calls; });
+    bus.publish("deploy.log", "d-1");
+    turn(loop);
+    CHECK(second_calls == 0);
+    CHECK(bus.subscribers() == 1);
+  }
+  CHECK(loop.close() == 0);
+}

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "back/deploy_service.hpp"
+#include "back/deploy_store.hpp"
+#include "back/event_bus.hpp"
+#include "back/log_store.hpp"
+#include "back/supervisor_client.hpp"
+#include "common/child_reaper.hpp"
+#include "common/config.hpp"
+#include "common/uv_handles.hpp"
+
+namespace reship::test {
+
+/// The deploy engine of reship-back, assembled as the daemon assembles it,
+/// on a loop of the test's own, over a config file on disk.
+struct Engine {
+  explicit Engine(const std::string& config_path);
+  ~Engine();
+
+  /// Runs the loop until `done()` holds or `timeout` passes; returns done().
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  /// Submits and returns the answer slot filled when the deploy ends.
+  struct Answer {
+    bool arrived = false;
+    back::DeployRecord record;
+    bool coalesced = false;
+  };
+  std::shared_ptr<Answer> submit(const back::DeployRequest& request, std::string* id = nullptr);
+  /// Submits, runs until the answer arrives, and returns it.
+  Answer deploy(const back::DeployRequest& request, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  common::uv::Loop loop;
+  common::Config config;
+  std::unique_ptr<back::DeployStore> store;
+  std::unique_ptr<back::LogStore> logs;
+  std::unique_ptr<back::EventBus> events;
+  std::unique_ptr<back::SupervisorClient> supervisor;
+  std::unique_ptr<common::ChildReaper> reaper;
+  std::unique_ptr<back::DeployService> service;
+};
+
+back::DeployRequest request(const std::string& scope, back::DeployMode mode = back::DeployMode::deploy,
+                            bool cancel_running = false);
+
+}  // namespace reship::test
