@@ -1,8 +1,13 @@
 // reship-back: the deploy service (HTTP API, builds, records, restarts).
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include "back/back_config.hpp"
+#include "back/back_daemon.hpp"
 #include "common/config_check.hpp"
 #include "common/daemon_flags.hpp"
+#include "common/uv_handles.hpp"
 
 int main(int argc, char** argv) {
   using namespace reship;
@@ -15,6 +20,29 @@ int main(int argc, char** argv) {
   flags.setup_logging("back");
   auto config = common::load_config_or_report(config_path, back::check_back_config);
   if (!config) return 2;
-  spdlog::error("the deploy service is not built yet; only --check works");
-  return 2;
+
+  // A client that disconnects must not kill the daemon with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
+  // max_connections sockets, plus logs, the database and build pipes: the
+  // usual soft limit of 1024 descriptors is too tight. Take the hard limit.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+
+  int exit_code = 0;
+  common::uv::Loop loop;
+  {
+    back::BackDaemon daemon(loop, std::move(*config));
+    if (auto error = daemon.start()) {
+      spdlog::error("{}", error->message);
+      exit_code = error->exit_code;
+    } else {
+      loop.run();
+      exit_code = daemon.exit_code();
+    }
+  }
+  loop.close();
+  return exit_code;
 }

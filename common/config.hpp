@@ -82,6 +82,11 @@ struct BackConfig {
   std::map<std::string, std::vector<std::string>> covers;
   /// How many deploy logs to keep on disk (oldest removed first).
   size_t keep_logs = 200;
+  /// HTTP limits: time for a request's headers to arrive, idle keep-alive
+  /// time, and open connections at most (beyond: 503).
+  Millis header_timeout{10'000};
+  Millis idle_timeout{60'000};
+  size_t max_connections = 1024;
 };
 
 struct TokenConfig {

@@ -25,8 +25,9 @@ constexpr std::string_view kTopKeys[] = {"supervisor", "services", "scopes", "ba
 constexpr std::string_view kSupervisorKeys[] = {"socket", "socket_mode", "stop_timeout", "self_restart_exit_code", "allow_uids"};
 constexpr std::string_view kServiceKeys[] = {"command", "cwd",         "env",          "restart",   "ready",
                                 "ready_timeout", "stop_signal", "stop_timeout", "autostart", "user"};
-constexpr std::string_view kBackKeys[] = {"listen",        "state_dir", "workdir", "service",
-                             "log_tail_bytes", "build_timeout", "covers", "keep_logs"};
+constexpr std::string_view kBackKeys[] = {"listen",         "state_dir",     "workdir",   "service",
+                                         "log_tail_bytes", "build_timeout", "covers",    "keep_logs",
+                                         "header_timeout", "idle_timeout",  "max_connections"};
 constexpr std::string_view kTokenKeys[] = {"name", "sha256", "scopes", "unrestricted"};
 
 constexpr size_t kMaxLogTailBytes = 1024 * 1024;
@@ -504,6 +505,9 @@ class Loader {
       }
       if (auto d = get_duration(*t, "build_timeout", "back")) back.build_timeout = *d;
       if (auto n = get_int(*t, "keep_logs", "back", 1, 1'000'000)) back.keep_logs = static_cast<size_t>(*n);
+      if (auto d = get_duration(*t, "header_timeout", "back")) back.header_timeout = *d;
+      if (auto d = get_duration(*t, "idle_timeout", "back")) back.idle_timeout = *d;
+      if (auto n = get_int(*t, "max_connections", "back", 1, 1'000'000)) back.max_connections = static_cast<size_t>(*n);
       if (const toml::node* covers = t->get("covers")) load_covers(*covers, config);
     }
     if (back.listen.empty()) back.listen.push_back(*parse_listen("127.0.0.1:7070"));

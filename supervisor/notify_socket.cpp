@@ -11,16 +11,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/sd_notify.hpp"
+
 namespace reship::supervisor {
 namespace {
 
 socklen_t fill_address(sockaddr_un& addr, const std::string& address) {
-  addr = {};
-  addr.sun_family = AF_UNIX;
-  const size_t len = std::min(address.size(), sizeof addr.sun_path);
-  std::memcpy(addr.sun_path, address.data(), len);
-  if (address[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
-  return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
+  return common::notify_address(address, addr);
 }
 
 }  // namespace
@@ -93,20 +90,6 @@ bool notify_says_ready(std::string_view message) {
     message.remove_prefix(nl + 1);
   }
   return false;
-}
-
-bool sd_notify(std::string_view message) {
-  const char* env = std::getenv("NOTIFY_SOCKET");
-  if (env == nullptr || (env[0] != '/' && env[0] != '@')) return false;
-  const std::string address(env);
-  if (address.size() >= sizeof(sockaddr_un::sun_path)) return false;
-  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_un addr;
-  const socklen_t len = fill_address(addr, address);
-  const ssize_t n = ::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
-  ::close(fd);
-  return n == static_cast<ssize_t>(message.size());
 }
 
 }  // namespace reship::supervisor

@@ -46,8 +46,4 @@ class NotifySocket {
 /// True when `message` (newline-separated assignments) contains READY=1.
 bool notify_says_ready(std::string_view message);
 
-/// Sends `message` to $NOTIFY_SOCKET when it is set (the supervisor's own
-/// READY=1 / STOPPING=1 to systemd). Returns false when unset or unreachable.
-bool sd_notify(std::string_view message);
-
 }  // namespace reship::supervisor

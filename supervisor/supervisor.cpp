@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/sd_notify.hpp"
 #include "common/time.hpp"
 #include "reship/version.hpp"
 #include "supervisor/notify_socket.hpp"
@@ -237,7 +238,7 @@ void Supervisor::maybe_notify_ready() {
     if (s->config().autostart && !s->ready()) return;
   }
   ready_notified_ = true;
-  if (sd_notify("READY=1\nSTATUS=all services ready")) spdlog::debug("told systemd: READY=1");
+  if (common::sd_notify("READY=1\nSTATUS=all services ready")) spdlog::debug("told systemd: READY=1");
 }
 
 // ---- the way out -----------------------------------------------------------------
@@ -252,7 +253,7 @@ void Supervisor::shut_down(int exit_code) {
   }
   shutting_down_ = true;
   exit_code_ = exit_code;
-  sd_notify("STOPPING=1");
+  common::sd_notify("STOPPING=1");
   spdlog::info("stopping every service");
   stopping_ = services_.size();
   if (stopping_ == 0) {

@@ -250,6 +250,28 @@ std::vector<pid_t> children_of(pid_t parent) {
   return out;
 }
 
+std::vector<pid_t> processes_with_env(const std::string& entry) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& dir : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = dir.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(dir.path() / "environ", std::ios::binary);
+    std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t start = 0;
+    while (start < env.size()) {
+      size_t end = env.find('\0', start);
+      if (end == std::string::npos) end = env.size();
+      if (env.compare(start, end - start, entry) == 0) {
+        out.push_back(static_cast<pid_t>(std::atol(name.c_str())));
+        break;
+      }
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
 std::vector<pid_t> zombie_children(pid_t parent) {
   std::vector<pid_t> out;
   for (pid_t pid : children_of(parent)) {

@@ -68,6 +68,9 @@ bool process_reaped(pid_t pid);
 /// The zombie children of `parent` (exited, not reaped).
 std::vector<pid_t> zombie_children(pid_t parent);
 
+/// The processes whose environment holds `entry` ("NAME=value").
+std::vector<pid_t> processes_with_env(const std::string& entry);
+
 /// The children of `parent`, from /proc.
 std::vector<pid_t> children_of(pid_t parent);
 

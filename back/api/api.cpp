@@ -1,0 +1,127 @@
+#include "back/api/api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "back/http/response.hpp"
+#include "common/json_read.hpp"
+#include "common/time.hpp"
+
+namespace reship::api {
+
+Api::Api(Parts parts) : parts_(parts), auth_(parts.config.tokens), started_ms_(common::monotonic_ms()) {
+  using http::Exchange;
+  using http::Request;
+  using Ex = std::shared_ptr<Exchange>;
+  router_.add("POST", "/api/v1/self/deploy", [this](Request& r, const Ex& e, const Params&) { self_deploy(r, e); });
+  router_.add("POST", "/api/v1/deploys", [this](Request& r, const Ex& e, const Params&) { create_deploy(r, e); });
+  router_.add("GET", "/api/v1/deploys", [this](Request& r, const Ex& e, const Params&) { list_deploys(r, e); });
+  router_.add("GET", "/api/v1/deploys/{id}", [this](Request& r, const Ex& e, const Params& p) { get_deploy(r, e, p); });
+  router_.add("GET", "/api/v1/deploys/{id}/log", [this](Request& r, const Ex& e, const Params& p) { get_log(r, e, p); });
+  router_.add("GET", "/api/v1/deploys/{id}/lines",
+              [this](Request& r, const Ex& e, const Params& p) { get_lines(r, e, p); });
+  router_.add("POST", "/api/v1/deploys/{id}/cancel",
+              [this](Request& r, const Ex& e, const Params& p) { cancel_deploy(r, e, p); });
+  router_.add("GET", "/api/v1/events", [this](Request& r, const Ex& e, const Params&) { events(r, e); });
+  router_.add("GET", "/api/v1/ws", [this](Request& r, const Ex& e, const Params&) { websocket(r, e); });
+  router_.add("GET", "/api/v1/services", [this](Request& r, const Ex& e, const Params&) { services(r, e); });
+  router_.add("GET", "/healthz", [this](Request& r, const Ex& e, const Params&) { healthz(r, e); });
+  router_.add("GET", "/metrics", [this](Request& r, const Ex& e, const Params&) { metrics(r, e); });
+}
+
+Api::~Api() { close_streams(); }
+
+void Api::handle(http::Request& request, const std::shared_ptr<http::Exchange>& exchange) {
+  router_.dispatch(request, exchange);
+}
+
+// ---- helpers ------------------------------------------------------------------------
+
+void Api::respond_json(const std::shared_ptr<http::Exchange>& ex, int status, std::string body,
+                       const http::Headers& headers) {
+  metrics_.http_request(status);
+  body.push_back('\n');
+  ex->respond(status, "application/json", std::move(body), headers);
+}
+
+void Api::respond_error(const std::shared_ptr<http::Exchange>& ex, const back::ApiError& error) {
+  metrics_.http_request(error.http_status);
+  http::Headers headers;
+  if (error.http_status == 401) headers.push_back({"WWW-Authenticate", "Bearer"});
+  ex->respond_error(error.http_status, error.code, error.message, headers);
+}
+
+std::optional<Caller> Api::authenticate(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
+  auto result = auth_.authenticate(req.header("authorization"));
+  if (auto* error = std::get_if<back::ApiError>(&result)) {
+    respond_error(ex, *error);
+    return std::nullopt;
+  }
+  return std::get<Caller>(result);
+}
+
+bool Api::valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex) {
+  if (back::is_valid_deploy_id(id)) return true;
+  respond_error(ex, {404, "not_found", "no deploy with that id (ids look like d-20261122-120301-7f3a9c)"});
+  return false;
+}
+
+std::string Api::deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail) {
+  if (!with_tail) return back::record_json(record, {coalesced, nullptr});
+  const std::string tail = parts_.logs.tail(record.id, parts_.config.back.log_tail_bytes);
+  return back::record_json(record, {coalesced, &tail});
+}
+
+std::optional<back::DeployRequest> Api::parse_deploy_body(http::Request& req,
+                                                          const std::shared_ptr<http::Exchange>& ex,
+                                                          const Caller& caller) {
+  back::DeployRequest request;
+  request.requested_by = caller.name;
+  request.unrestricted = caller.unrestricted;
+  const std::string& body = req.body();
+  const bool blank = body.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (!blank) {
+    simdjson::dom::parser parser;
+    auto element = common::parse_json(parser, body);
+    if (!element) {
+      respond_error(ex, {400, "bad_json", element.error().message + "; send a JSON object like {\"scope\":\"platform\"}"});
+      return std::nullopt;
+    }
+    simdjson::dom::object object;
+    if (element->get_object().get(object)) {
+      respond_error(ex, {400, "bad_request", "the body must be a JSON object like {\"scope\":\"platform\"}"});
+      return std::nullopt;
+    }
+    common::JsonFields f(object);
+    f.reject_unknown({"scope", "mode", "sessionId", "reason", "cancelRunning"});
+    if (auto scope = f.string("scope")) request.scope = std::string(*scope);
+    auto mode = f.string("mode");
+    if (auto s = f.string("sessionId")) request.session_id = std::string(*s);
+    if (auto s = f.string("reason")) request.reason = std::string(*s);
+    if (auto b = f.boolean("cancelRunning")) request.cancel_running = *b;
+    if (f.error()) {
+      respond_error(ex, {400, "bad_request", *f.error()});
+      return std::nullopt;
+    }
+    if (mode) {
+      auto parsed = back::parse_mode(*mode);
+      if (!parsed) {
+        respond_error(ex, {400, "unknown_mode",
+                           "unknown mode \"" + std::string(*mode) + "\"; modes: deploy, build, restart"});
+        return std::nullopt;
+      }
+      request.mode = *parsed;
+    }
+  }
+  if (parts_.config.find_scope(request.scope) == nullptr) {
+    respond_error(ex, {400, "unknown_scope",
+                       "unknown scope \"" + request.scope + "\"; scopes: " + parts_.deploys.scope_list()});
+    return std::nullopt;
+  }
+  if (auto denied = auth_.check_scope(caller, request.scope)) {
+    respond_error(ex, *denied);
+    return std::nullopt;
+  }
+  return request;
+}
+
+}  // namespace reship::api

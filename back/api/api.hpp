@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "back/api/auth.hpp"
+#include "back/api/metrics.hpp"
+#include "back/api/router.hpp"
+#include "back/deploy_service.hpp"
+#include "back/event_bus.hpp"
+#include "back/http/server.hpp"
+#include "back/log_store.hpp"
+#include "back/supervisor_client.hpp"
+#include "common/config.hpp"
+
+namespace reship::api {
+
+/// The HTTP API of contract 3: every route, on top of the deploy engine.
+/// It owns no state of its own beyond counters and live streams; the engine
+/// owns deploys, the bus owns events.
+class Api {
+ public:
+  struct Parts {
+    uv_loop_t* loop;
+    const common::Config& config;
+    back::DeployService& deploys;
+    back::LogStore& logs;
+    back::EventBus& events;
+    back::SupervisorClient& supervisor;
+  };
+
+  explicit Api(Parts parts);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  /// The handler to give the HttpServer.
+  void handle(http::Request& request, const std::shared_ptr<http::Exchange>& exchange);
+  const Router& router() const { return router_; }
+  Metrics& metrics() { return metrics_; }
+  /// Ends every live stream (SSE, log follow, WebSocket) on shutdown.
+  void close_streams();
+
+  /// How long an SSE stream may stay silent before a heartbeat comment.
+  static constexpr common::Millis kHeartbeat{15'000};
+  /// A subscriber with this much unread output is dropped; it may resume.
+  static constexpr size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+
+  /// A live response (SSE, WebSocket, log follow), ended by its client or by
+  /// close_streams().
+  class Stream;
+
+ private:
+  // Routes (api_deploys.cpp).
+  void self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void create_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void get_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params);
+  void cancel_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params);
+  void get_log(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params);
+  void get_lines(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params);
+  // Routes (api_streams.cpp).
+  void events(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void websocket(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void follow_log(const std::shared_ptr<http::Exchange>& ex, const std::string& id, int64_t offset);
+  // Routes (api_status.cpp).
+  void services(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void healthz(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void metrics(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+
+  // Helpers shared by the routes.
+  std::optional<Caller> authenticate(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  std::optional<back::DeployRequest> parse_deploy_body(http::Request& req, const std::shared_ptr<http::Exchange>& ex,
+                                                       const Caller& caller);
+  void respond_json(const std::shared_ptr<http::Exchange>& ex, int status, std::string body,
+                    const http::Headers& headers = {});
+  void respond_error(const std::shared_ptr<http::Exchange>& ex, const back::ApiError& error);
+  std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail);
+  bool valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex);
+
+  Parts parts_;
+  Authenticator auth_;
+  Router router_;
+  Metrics metrics_;
+  int64_t started_ms_;
+  // Live streams (SSE, WebSocket, log follows), closed on shutdown.
+  std::map<uint64_t, std::shared_ptr<Stream>> streams_;
+  uint64_t next_stream_ = 1;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace reship::api

@@ -1,0 +1,231 @@
+// The deploy routes: create (synchronous or 202), list, get, log, cancel.
+
+#include <charconv>
+
+#include "back/api/api.hpp"
+#include "common/json_writer.hpp"
+#include "common/time.hpp"
+
+namespace reship::api {
+namespace {
+
+constexpr size_t kDefaultLogLimit = 1024 * 1024;
+constexpr size_t kMaxLogLimit = 8 * 1024 * 1024;
+constexpr int64_t kMaxWaitSeconds = 600;
+
+// Parses a non-negative integer query parameter; nullopt when absent, and
+// `bad` set when present but not a number in [lo, hi].
+std::optional<int64_t> int_param(const http::Request& req, std::string_view name, int64_t lo, int64_t hi, bool& bad) {
+  auto text = req.query(name);
+  if (!text) return std::nullopt;
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || ptr != text->data() + text->size() || value < lo || value > hi) {
+    bad = true;
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool flag_param(const http::Request& req, std::string_view name) {
+  auto v = req.query(name);
+  return v && (v->empty() || *v == "1" || *v == "true");
+}
+
+}  // namespace
+
+void Api::self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
+  auto caller = authenticate(req, ex);
+  if (!caller) return;
+  auto request = parse_deploy_body(req, ex, *caller);
+  if (!request) return;
+  std::weak_ptr<bool> alive = alive_;
+  // One answer, when the deploy ends. If the client leaves first, the deploy
+  // goes on and answering the closed exchange does nothing.
+  auto result = parts_.deploys.submit(*request, [this, alive, ex](const back::DeployRecord& r, bool coalesced) {
+    if (alive.expired()) return;
+    respond_json(ex, back::http_status_of(r.status), deploy_json(r, coalesced, true));
+  });
+  if (auto* error = std::get_if<back::ApiError>(&result)) respond_error(ex, *error);
+}
+
+void Api::create_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
+  auto caller = authenticate(req, ex);
+  if (!caller) return;
+  auto request = parse_deploy_body(req, ex, *caller);
+  if (!request) return;
+  auto result = parts_.deploys.submit(*request, nullptr);
+  if (auto* error = std::get_if<back::ApiError>(&result)) {
+    respond_error(ex, *error);
+    return;
+  }
+  const auto& submitted = std::get<back::DeployService::Submitted>(result);
+  auto record = parts_.deploys.get(submitted.id);
+  if (!record) {
+    respond_error(ex, {500, "storage_error", "deploy " + submitted.id + " was created but cannot be read back"});
+    return;
+  }
+  const std::string location = "/api/v1/deploys/" + submitted.id;
+  respond_json(ex, 202, deploy_json(*record, submitted.coalesced, false), {{"Location", location}});
+}
+
+void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
+  if (!authenticate(req, ex)) return;
+  back::DeployStore::ListQuery query;
+  if (auto status = req.query("status"); status && !status->empty()) {
+    query.status = back::parse_status(*status);
+    if (!query.status) {
+      respond_error(ex, {400, "bad_request",
+                         "unknown status \"" + std::string(*status) +
+                             "\"; statuses: queued, building, restarting, succeeded, failed, cancelled, interrupted"});
+      return;
+    }
+  }
+  if (auto scope = req.query("scope"); scope && !scope->empty()) query.scope = std::string(*scope);
+  bool bad = false;
+  if (auto limit = int_param(req, "limit", 1, 100, bad)) query.limit = static_cast<int>(*limit);
+  if (bad) {
+    respond_error(ex, {400, "bad_request", "limit must be a number from 1 to 100"});
+    return;
+  }
+  if (auto before = req.query("before"); before && !before->empty()) {
+    query.before = int_param(req, "before", 1, INT64_MAX, bad);
+    if (bad) {
+      respond_error(ex, {400, "bad_request", "before must be the \"next\" cursor of a previous page"});
+      return;
+    }
+  }
+  auto page = parts_.deploys.list(query);
+  std::string body;
+  body.reserve(page.deploys.size() * 700 + 64);
+  body += "{\"deploys\":[";
+  for (size_t i = 0; i < page.deploys.size(); ++i) {
+    if (i > 0) body += ',';
+    body += back::record_json(page.deploys[i]);
+  }
+  body += "],\"next\":";
+  body += page.next ? "\"" + std::to_string(*page.next) + "\"" : "null";
+  body += '}';
+  respond_json(ex, 200, std::move(body));
+}
+
+void Api::get_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params) {
+  if (!authenticate(req, ex)) return;
+  const std::string id = params.at("id");
+  if (!valid_id(id, ex)) return;
+  bool bad = false;
+  const auto wait = int_param(req, "wait", 0, kMaxWaitSeconds, bad);
+  if (bad) {
+    respond_error(ex, {400, "bad_request", "wait must be a number of seconds from 0 to 600"});
+    return;
+  }
+  const bool tail = flag_param(req, "tail");
+  if (wait && *wait > 0 && parts_.deploys.is_active(id)) {
+    std::weak_ptr<bool> alive = alive_;
+    parts_.deploys.wait(id, common::Millis(*wait * 1000),
+                        [this, alive, ex, tail](std::optional<back::DeployRecord> record) {
+                          if (alive.expired()) return;
+                          if (!record) {
+                            respond_error(ex, {404, "not_found", "no such deploy"});
+                            return;
+                          }
+                          respond_json(ex, 200, deploy_json(*record, false, tail));
+                        });
+    return;
+  }
+  auto record = parts_.deploys.get(id);
+  if (!record) {
+    respond_error(ex, {404, "not_found", "no deploy " + id});
+    return;
+  }
+  respond_json(ex, 200, deploy_json(*record, false, tail));
+}
+
+void Api::get_log(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params) {
+  if (!authenticate(req, ex)) return;
+  const std::string id = params.at("id");
+  if (!valid_id(id, ex)) return;
+  bool bad = false;
+  const int64_t offset = int_param(req, "offset", 0, INT64_MAX, bad).value_or(0);
+  const int64_t limit =
+      int_param(req, "limit", 1, static_cast<int64_t>(kMaxLogLimit), bad).value_or(static_cast<int64_t>(kDefaultLogLimit));
+  if (bad) {
+    respond_error(ex, {400, "bad_request", "offset must be a byte offset (>= 0) and limit from 1 to 8388608"});
+    return;
+  }
+  auto record = parts_.deploys.get(id);
+  if (!record) {
+    respond_error(ex, {404, "not_found", "no deploy " + id});
+    return;
+  }
+  if (flag_param(req, "follow")) {
+    follow_log(ex, id, offset);
+    return;
+  }
+  int64_t size = 0;
+  auto bytes = parts_.logs.read(id, offset, static_cast<size_t>(limit), &size);
+  // A deploy that has not started yet has no log: an empty one, not a 404.
+  std::string text = bytes ? std::move(*bytes) : std::string();
+  const std::string next = std::to_string(offset + static_cast<int64_t>(text.size()));
+  const std::string total = std::to_string(size);
+  const std::string status = back::status_name(record->status);
+  metrics_.http_request(200);
+  ex->respond(200, "text/plain; charset=utf-8", std::move(text),
+              {{"X-Log-Next-Offset", next}, {"X-Log-Size", total}, {"X-Deploy-Status", status}});
+}
+
+void Api::get_lines(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params) {
+  if (!authenticate(req, ex)) return;
+  const std::string id = params.at("id");
+  if (!valid_id(id, ex)) return;
+  bool bad = false;
+  const int64_t offset = int_param(req, "offset", 0, INT64_MAX, bad).value_or(0);
+  const int64_t limit = int_param(req, "limit", 1, 10'000, bad).value_or(1000);
+  if (bad) {
+    respond_error(ex, {400, "bad_request", "offset must be a line's byte offset (>= 0) and limit from 1 to 10000"});
+    return;
+  }
+  if (!parts_.deploys.get(id)) {
+    respond_error(ex, {404, "not_found", "no deploy " + id});
+    return;
+  }
+  const auto lines = parts_.logs.lines(id, offset, static_cast<size_t>(limit));
+  common::JsonWriter w(lines.size() * 128 + 64);
+  w.begin_object().key("lines").begin_array();
+  int64_t next = offset;
+  for (const auto& line : lines) {
+    w.begin_object()
+        .field("offset", line.offset)
+        .field("stream", back::stream_name(line.stream))
+        .field("at", common::iso8601_utc(line.at_ms))
+        .field("text", line.text)
+        .end_object();
+    next = line.offset + static_cast<int64_t>(line.text.size()) + 1;
+  }
+  w.end_array().field("next", next).end_object();
+  respond_json(ex, 200, std::move(w).str());
+}
+
+void Api::cancel_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params) {
+  auto caller = authenticate(req, ex);
+  if (!caller) return;
+  const std::string id = params.at("id");
+  if (!valid_id(id, ex)) return;
+  auto record = parts_.deploys.get(id);
+  if (!record) {
+    respond_error(ex, {404, "not_found", "no deploy " + id});
+    return;
+  }
+  if (auto denied = auth_.check_scope(*caller, record->scope)) {
+    respond_error(ex, *denied);
+    return;
+  }
+  auto result = parts_.deploys.cancel(id, caller->name);
+  if (auto* error = std::get_if<back::ApiError>(&result)) {
+    respond_error(ex, *error);
+    return;
+  }
+  respond_json(ex, 200, back::record_json(std::get<back::DeployRecord>(result)));
+}
+
+}  // namespace reship::api

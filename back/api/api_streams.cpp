@@ -1,0 +1,302 @@
+// The live routes: Server-Sent Events, the WebSocket, and `log?follow=1`.
+// Each is a Stream kept by the Api until its client goes or shutdown ends it.
+
+#include <charconv>
+
+#include <spdlog/spdlog.h>
+
+#include "back/api/api.hpp"
+#include "back/http/sse.hpp"
+#include "common/json_read.hpp"
+#include "common/json_writer.hpp"
+
+namespace reship::api {
+
+/// A live response, ended by its client or by close().
+class Api::Stream {
+ public:
+  virtual ~Stream() = default;
+  virtual void close() = 0;
+};
+
+namespace {
+
+std::optional<uint64_t> parse_seq(std::optional<std::string_view> text) {
+  if (!text || text->empty()) return std::nullopt;
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || ptr != text->data() + text->size()) return std::nullopt;
+  return value;
+}
+
+std::string gap_json(const std::pair<uint64_t, uint64_t>& gap) {
+  common::JsonWriter w;
+  w.begin_object()
+      .field("type", "stream.gap")
+      .field("from", gap.first)
+      .field("to", gap.second)
+      .field("message", "these events are no longer kept; read the deploy logs by offset instead")
+      .end_object();
+  return std::move(w).str();
+}
+
+// ---- Server-Sent Events -----------------------------------------------------------
+
+class SseStream final : public std::enable_shared_from_this<SseStream> {
+ public:
+  SseStream(uv_loop_t* loop, std::shared_ptr<http::Exchange> ex, std::string deploy_id)
+      : ex_(std::move(ex)), deploy_id_(std::move(deploy_id)), heartbeat_(loop) {}
+
+  void start(back::EventBus& bus, std::optional<uint64_t> since, std::function<void()> on_end) {
+    on_end_ = std::move(on_end);
+    auto self = weak_from_this();
+    ex_->on_close([self] {
+      if (auto s = self.lock()) s->end();
+    });
+    // Ask clients to come back quickly after a drop; say where the stream starts.
+    ex_->write(http::format_sse_retry(2000));
+    ex_->write(": reship events from seq " + std::to_string((since ? *since : bus.last_seq()) + 1) + "\n\n");
+    sub_ = bus.subscribe(deploy_id_, since, [self](const back::EventBatch& batch) {
+      if (auto s = self.lock()) s->deliver(batch);
+    });
+    heartbeat_.start_repeating(Api::kHeartbeat, [self] {
+      if (auto s = self.lock()) s->ex_->write(std::string(http::kSseHeartbeat));
+    });
+  }
+
+  void deliver(const back::EventBatch& batch) {
+    if (ex_->closed()) {
+      end();
+      return;
+    }
+    if (ex_->write_queue_size() > Api::kMaxQueuedBytes) {
+      // Never slow the build for one reader: drop it; it resumes with
+      // Last-Event-ID from what it has.
+      spdlog::info("events: dropping a subscriber that fell {} bytes behind", ex_->write_queue_size());
+      ex_->end();
+      end();
+      return;
+    }
+    if (batch.gap()) ex_->write(http::format_sse_event("", "stream.gap", gap_json(*batch.gap())));
+    if (auto text = batch.sse(deploy_id_)) ex_->write_shared(std::move(text));
+  }
+
+  void end() {
+    heartbeat_.stop();
+    sub_.reset();
+    if (!ex_->closed()) ex_->end();
+    if (auto fn = std::move(on_end_)) fn();
+  }
+
+ private:
+  std::shared_ptr<http::Exchange> ex_;
+  std::string deploy_id_;
+  common::uv::Timer heartbeat_;
+  std::unique_ptr<back::EventBus::Subscription> sub_;
+  std::function<void()> on_end_;
+};
+
+// ---- WebSocket ----------------------------------------------------------------------
+
+class WsStream final : public std::enable_shared_from_this<WsStream> {
+ public:
+  WsStream(std::shared_ptr<http::WebSocket> ws, back::EventBus& bus) : ws_(std::move(ws)), bus_(bus) {}
+
+  void start(std::string deploy_id, std::optional<uint64_t> since, std::function<void()> on_end) {
+    on_end_ = std::move(on_end);
+    auto self = weak_from_this();
+    ws_->on_close([self](int, std::string_view) {
+      if (auto s = self.lock()) s->end();
+    });
+    ws_->on_message([self](std::string_view text) {
+      if (auto s = self.lock()) s->on_message(text);
+    });
+    subscribe(std::move(deploy_id), since);
+  }
+
+  void subscribe(std::string deploy_id, std::optional<uint64_t> since) {
+    deploy_id_ = std::move(deploy_id);
+    auto self = weak_from_this();
+    sub_ = bus_.subscribe(deploy_id_, since, [self](const back::EventBatch& batch) {
+      if (auto s = self.lock()) s->deliver(batch);
+    });
+  }
+
+  // {"subscribe":{"deployId":"…","since":N}} changes what this socket gets.
+  void on_message(std::string_view text) {
+    simdjson::dom::parser parser;
+    auto element = common::parse_json(parser, text);
+    simdjson::dom::object object;
+    simdjson::dom::object sub;
+    if (!element || element->get_object().get(object) || object["subscribe"].get_object().get(sub)) {
+      ws_->send_text(R"({"type":"error","code":"bad_request","message":"send {\"subscribe\":{\"deployId\":\"…\",\"since\":N}}"})");
+      return;
+    }
+    common::JsonFields f(sub);
+    std::string deploy_id(f.string("deployId").value_or(""));
+    std::optional<uint64_t> since;
+    if (auto n = f.integer("since"); n && *n >= 0) since = static_cast<uint64_t>(*n);
+    if (f.error()) {
+      ws_->send_text(R"({"type":"error","code":"bad_request","message":"deployId must be a string and since a number"})");
+      return;
+    }
+    subscribe(std::move(deploy_id), since);
+  }
+
+  void deliver(const back::EventBatch& batch) {
+    if (ws_->closed()) {
+      end();
+      return;
+    }
+    if (ws_->write_queue_size() > Api::kMaxQueuedBytes) {
+      ws_->close(1008, "too slow: subscribe again with since");
+      end();
+      return;
+    }
+    if (batch.gap()) ws_->send_text(gap_json(*batch.gap()));
+    for (const back::Event* e : batch.matching(deploy_id_)) ws_->send_text(e->json);
+  }
+
+  void end() {
+    sub_.reset();
+    if (!ws_->closed()) ws_->close(1001, "server going away");
+    if (auto fn = std::move(on_end_)) fn();
+  }
+
+ private:
+  std::shared_ptr<http::WebSocket> ws_;
+  back::EventBus& bus_;
+  std::string deploy_id_;
+  std::unique_ptr<back::EventBus::Subscription> sub_;
+  std::function<void()> on_end_;
+};
+
+// ---- log?follow=1 -------------------------------------------------------------------
+
+class LogFollow final : public std::enable_shared_from_this<LogFollow> {
+ public:
+  static constexpr size_t kChunk = 1024 * 1024;
+
+  LogFollow(std::shared_ptr<http::Exchange> ex, std::string id, int64_t offset, back::LogStore& logs,
+            back::DeployService& deploys)
+      : ex_(std::move(ex)), id_(std::move(id)), offset_(offset), logs_(logs), deploys_(deploys) {}
+
+  void start(back::EventBus& bus, std::function<void()> on_end) {
+    on_end_ = std::move(on_end);
+    auto self = weak_from_this();
+    ex_->on_close([self] {
+      if (auto s = self.lock()) s->end();
+    });
+    ex_->on_drain([self] {
+      if (auto s = self.lock()) s->pump();
+    });
+    sub_ = bus.subscribe(id_, std::nullopt, [self](const back::EventBatch&) {
+      if (auto s = self.lock()) s->pump();
+    });
+    pump();
+  }
+
+  // Sends what the log holds beyond what was sent, while the client keeps
+  // up; ends once the deploy has ended and everything is sent.
+  void pump() {
+    if (ex_->closed()) {
+      end();
+      return;
+    }
+    while (ex_->write_queue_size() < 4 * kChunk) {
+      int64_t size = 0;
+      auto bytes = logs_.read(id_, offset_, kChunk, &size);
+      if (!bytes || bytes->empty()) break;
+      offset_ += static_cast<int64_t>(bytes->size());
+      ex_->write(std::move(*bytes));
+    }
+    if (!deploys_.is_active(id_)) {
+      int64_t size = 0;
+      (void)logs_.read(id_, offset_, 0, &size);
+      if (offset_ >= size) {
+        ex_->end();
+        end();
+      }
+    }
+  }
+
+  void end() {
+    sub_.reset();
+    if (auto fn = std::move(on_end_)) fn();
+  }
+
+ private:
+  std::shared_ptr<http::Exchange> ex_;
+  std::string id_;
+  int64_t offset_;
+  back::LogStore& logs_;
+  back::DeployService& deploys_;
+  std::unique_ptr<back::EventBus::Subscription> sub_;
+  std::function<void()> on_end_;
+};
+
+// Adapts the three kinds to the Api's list of live streams.
+template <class T>
+class Holder final : public Api::Stream {
+ public:
+  explicit Holder(std::shared_ptr<T> stream) : stream_(std::move(stream)) {}
+  void close() override { stream_->end(); }
+
+ private:
+  std::shared_ptr<T> stream_;
+};
+
+}  // namespace
+
+void Api::events(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
+  if (!authenticate(req, ex)) return;
+  // Last-Event-ID (sent by EventSource on reconnect) wins over ?since=.
+  auto since = parse_seq(req.header("last-event-id"));
+  if (!since) since = parse_seq(req.query("since"));
+  std::string deploy_id(req.query("deployId").value_or(""));
+  if (!ex->begin_stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}})) return;
+  metrics_.http_request(200);
+  auto stream = std::make_shared<SseStream>(parts_.loop, ex, std::move(deploy_id));
+  const uint64_t key = next_stream_++;
+  streams_.emplace(key, std::make_shared<Holder<SseStream>>(stream));
+  std::weak_ptr<bool> alive = alive_;
+  stream->start(parts_.events, since, [this, alive, key] {
+    if (!alive.expired()) streams_.erase(key);
+  });
+}
+
+void Api::websocket(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
+  if (!authenticate(req, ex)) return;
+  auto since = parse_seq(req.query("since"));
+  std::string deploy_id(req.query("deployId").value_or(""));
+  auto ws = ex->accept_websocket();
+  if (!ws) return;  // the handshake was refused, and answered
+  metrics_.http_request(101);
+  auto stream = std::make_shared<WsStream>(ws, parts_.events);
+  const uint64_t key = next_stream_++;
+  streams_.emplace(key, std::make_shared<Holder<WsStream>>(stream));
+  std::weak_ptr<bool> alive = alive_;
+  stream->start(std::move(deploy_id), since, [this, alive, key] {
+    if (!alive.expired()) streams_.erase(key);
+  });
+}
+
+void Api::follow_log(const std::shared_ptr<http::Exchange>& ex, const std::string& id, int64_t offset) {
+  if (!ex->begin_stream(200, "text/plain; charset=utf-8")) return;
+  metrics_.http_request(200);
+  auto stream = std::make_shared<LogFollow>(ex, id, offset, parts_.logs, parts_.deploys);
+  const uint64_t key = next_stream_++;
+  streams_.emplace(key, std::make_shared<Holder<LogFollow>>(stream));
+  std::weak_ptr<bool> alive = alive_;
+  stream->start(parts_.events, [this, alive, key] {
+    if (!alive.expired()) streams_.erase(key);
+  });
+}
+
+void Api::close_streams() {
+  auto streams = std::move(streams_);
+  streams_.clear();
+  for (auto& [key, stream] : streams) stream->close();
+}
+
+}  // namespace reship::api
