@@ -79,7 +79,7 @@ TEST_CASE("api auth: no token 401, wrong token 401, token without the scope 403"
   CHECK(f.back_log().find("agent-secret") == std::string::npos);
 }
 
-TEST_CASE("api auth: requestedBy is the token's name; edge only for an unrestricted token", "[integration]") {
+TEST_CASE("api auth: requestedBy is the token's name, edge only for an unrestricted token", "[integration]") {
   BackFixture f(config());
   f.start_back();
   auto agent = f.request("POST", "/api/v1/deploys", R"({"scope":"platform","mode":"build"})", bearer("agent-secret"));

@@ -133,7 +133,7 @@ TEST_CASE("api lifecycle: SIGKILL during a build leaves an interrupted record, t
   CHECK(processes_with_env("RESHIP_DEPLOY_ID=" + id).empty());
 }
 
-TEST_CASE("api lifecycle: a deploy including reship-back answers selfRestart pending; the new instance marks it done",
+TEST_CASE("api lifecycle: a deploy including reship-back answers selfRestart pending, the new instance marks it done",
           "[integration][slow]") {
   BackFixture f(R"(
 [services.web]

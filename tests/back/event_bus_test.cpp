@@ -43,7 +43,7 @@ TEST_CASE("event bus: a turn's events reach each subscriber in one batch", "[uni
   CHECK(loop.close() == 0);
 }
 
-TEST_CASE("event bus: events are JSON with seq, type, at and deployId; SSE text is shared", "[unit]") {
+TEST_CASE("event bus: events are JSON with seq, type, at and deployId, SSE text is shared", "[unit]") {
   common::uv::Loop loop;
   {
     EventBus bus(loop);

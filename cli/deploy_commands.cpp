@@ -1,0 +1,284 @@
+// The commands that go through reship-back's HTTP API: deploy, deploys,
+// show, logs, cancel.
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/back_client.hpp"
+#include "cli/commands.hpp"
+#include "cli/deploy_summary.hpp"
+#include "cli/progress.hpp"
+#include "cli/sse_reader.hpp"
+#include "cli/table.hpp"
+#include "common/json_writer.hpp"
+#include "common/time.hpp"
+
+namespace reship::cli {
+namespace {
+
+// A deploy may legitimately run for hours; silence longer than this on the
+// event stream (which has a heartbeat every 15 s) means the connection died.
+constexpr common::Millis kStreamSilence{60'000};
+constexpr common::Millis kLongWait{24LL * 3600 * 1000};
+
+struct DeployOptions {
+  std::string scope = "platform";
+  std::string mode = "deploy";
+  std::string reason;
+  std::string session;
+  bool cancel_running = false;
+  bool async = false;
+  bool json = false;
+};
+
+int fail(const std::string& message, int code = kExitUsage) {
+  print_error(message);
+  return code;
+}
+
+// Resolves "latest" to the newest deploy's id.
+common::Result<std::string> resolve_id(BackClient& back, const std::string& id) {
+  if (id != "latest") return id;
+  auto result = back.call("GET", "/api/v1/deploys?limit=1");
+  if (!result) return std::move(result).error();
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(result->body);
+  simdjson::dom::array deploys;
+  if (doc.error() || doc["deploys"].get_array().get(deploys) || deploys.size() == 0) {
+    return common::Error{"there are no deploys yet"};
+  }
+  return json_string(deploys.at(0).value(), "deployId");
+}
+
+// Waits for the deploy to end with ?wait= (for --json).
+common::Result<HttpResult> wait_final(BackClient& back, const std::string& id) {
+  while (true) {
+    auto result = back.call("GET", "/api/v1/deploys/" + id + "?wait=300&tail=1", "", common::Millis(330'000));
+    if (!result) return result;
+    simdjson::dom::parser parser;
+    auto doc = parser.parse(result->body);
+    if (doc.error()) return common::Error{"reship-back sent a record that is not JSON"};
+    if (json_int(doc.value(), "queuePosition", -1) < 0) return result;
+  }
+}
+
+// Follows a deploy's events, printing its log, until deploy.done. Reconnects
+// (resuming after the last event seen) when the stream drops.
+void follow(BackClient& back, const std::string& id, Progress& progress) {
+  std::string last_id = "0";
+  bool done = false;
+  int attempts = 0;
+  simdjson::dom::parser parser;
+  while (!done && attempts < 30) {
+    SseReader reader;
+    int64_t last_data = common::monotonic_ms();
+    auto result = back.http().request(
+        "GET", "/api/v1/events?deployId=" + id + "&since=" + last_id, "", kLongWait,
+        [&](std::string_view bytes) {
+          last_data = common::monotonic_ms();
+          return reader.feed(bytes, [&](const SseEvent& e) {
+            last_id = e.id.empty() ? last_id : e.id;
+            auto doc = parser.parse(e.data);
+            if (doc.error()) return true;
+            if (e.type == "deploy.log") {
+              progress.line(json_string(doc.value(), "line"));
+            } else if (e.type == "deploy.start") {
+              progress.set_phase(json_string(doc.value(), "mode") == "restart" ? "restarting" : "building");
+            } else if (e.type == "deploy.restart.start") {
+              progress.set_phase("restarting");
+            } else if (e.type == "stream.gap") {
+              progress.line("(some output is no longer in the event stream: see reship logs " + id + ")");
+            } else if (e.type == "deploy.done") {
+              done = true;
+              return false;
+            }
+            return true;
+          });
+        },
+        [&] {
+          progress.tick();
+          return common::monotonic_ms() - last_data < kStreamSilence.count();
+        });
+    if (done) return;
+    // The stream ended early (reship-back restarting, a proxy cutting it):
+    // come back after a moment and resume.
+    (void)result;
+    ++attempts;
+    ::usleep(500'000);
+  }
+}
+
+int run_deploy(CliContext& ctx, const DeployOptions& o) {
+  auto back = BackClient::from(ctx);
+  if (!back) return fail(back.error().message);
+  common::JsonWriter body;
+  body.begin_object().field("scope", o.scope).field("mode", o.mode);
+  if (!o.reason.empty()) body.field("reason", o.reason);
+  if (!o.session.empty()) body.field("sessionId", o.session);
+  if (o.cancel_running) body.field("cancelRunning", true);
+  body.end_object();
+  auto created = back->call("POST", "/api/v1/deploys", body.str());
+  if (!created) return fail(created.error().message);
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(created->body);
+  if (doc.error()) return fail("reship-back answered something that is not JSON");
+  const std::string id = json_string(doc.value(), "deployId");
+  const bool coalesced = json_bool(doc.value(), "coalesced");
+  if (o.async) {
+    if (o.json) {
+      std::printf("%s\n", created->body.c_str());
+    } else {
+      std::printf("deploy %s %s%s\nfollow it with: reship logs -f %s\n", id.c_str(),
+                  json_string(doc.value(), "status").c_str(), coalesced ? " (joined a queued deploy)" : "",
+                  id.c_str());
+    }
+    return kExitOk;
+  }
+  if (!o.json) {
+    const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    if (coalesced) std::printf("joined the queued deploy %s\n", id.c_str());
+    Progress progress(tty, id);
+    follow(*back, id, progress);
+    progress.finish();
+  }
+  auto final_record = wait_final(*back, id);
+  if (!final_record) return fail(final_record.error().message);
+  auto record = parser.parse(final_record->body);
+  if (record.error()) return fail("reship-back sent a record that is not JSON");
+  if (o.json) {
+    std::printf("%s", final_record->body.c_str());
+  } else {
+    std::printf("%s", deploy_summary(record.value()).c_str());
+  }
+  return exit_code_of(record.value());
+}
+
+int run_deploys(CliContext& ctx, const std::string& status, const std::string& scope, int limit, bool json) {
+  auto back = BackClient::from(ctx);
+  if (!back) return fail(back.error().message);
+  std::string target = "/api/v1/deploys?limit=" + std::to_string(limit);
+  if (!status.empty()) target += "&status=" + status;
+  if (!scope.empty()) target += "&scope=" + scope;
+  auto result = back->call("GET", target);
+  if (!result) return fail(result.error().message);
+  if (json) {
+    std::printf("%s", result->body.c_str());
+    return kExitOk;
+  }
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(result->body);
+  simdjson::dom::array deploys;
+  if (doc.error() || doc["deploys"].get_array().get(deploys)) return fail("reship-back sent a list that is not JSON");
+  if (deploys.size() == 0) {
+    std::printf("no deploys yet: start one with reship deploy\n");
+    return kExitOk;
+  }
+  Table table({"ID", "STATUS", "SCOPE", "MODE", "BY", "CREATED", "DURATION", "SUMMARY"});
+  for (auto d : deploys) {
+    std::string summary = json_string(d, "errorSummary");
+    summary = summary.substr(0, summary.find('\n'));
+    if (summary.size() > 60) summary = summary.substr(0, 57) + "...";
+    std::string created = json_string(d, "createdAt");
+    if (created.size() >= 19) created = created.substr(0, 10) + " " + created.substr(11, 8);
+    table.add({json_string(d, "deployId"), json_string(d, "status"), json_string(d, "scope"), json_string(d, "mode"),
+               json_string(d, "requestedBy"), created, human_duration(json_int(d, "durationMs")), summary});
+  }
+  std::printf("%s", table.render().c_str());
+  return kExitOk;
+}
+
+int run_show(CliContext& ctx, const std::string& which, bool json) {
+  auto back = BackClient::from(ctx);
+  if (!back) return fail(back.error().message);
+  auto id = resolve_id(*back, which);
+  if (!id) return fail(id.error().message);
+  auto result = back->call("GET", "/api/v1/deploys/" + *id);
+  if (!result) return fail(result.error().message);
+  if (json) {
+    std::printf("%s", result->body.c_str());
+    return kExitOk;
+  }
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(result->body);
+  if (doc.error()) return fail("reship-back sent a record that is not JSON");
+  std::printf("%s", deploy_details(doc.value()).c_str());
+  return kExitOk;
+}
+
+int run_logs(CliContext& ctx, const std::string& which, bool follow_log) {
+  auto back = BackClient::from(ctx);
+  if (!back) return fail(back.error().message);
+  auto id = resolve_id(*back, which);
+  if (!id) return fail(id.error().message);
+  auto result = back->http().request("GET", "/api/v1/deploys/" + *id + "/log" + (follow_log ? "?follow=1" : ""), "",
+                                     follow_log ? kLongWait : common::Millis(60'000), [](std::string_view bytes) {
+                                       std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+                                       std::fflush(stdout);
+                                       return true;
+                                     });
+  if (!result) return fail(back->explain(result.error()));
+  if (result->status != 200) return fail("no log for " + *id + " (" + std::to_string(result->status) + ")");
+  return kExitOk;
+}
+
+int run_cancel(CliContext& ctx, const std::string& which) {
+  auto back = BackClient::from(ctx);
+  if (!back) return fail(back.error().message);
+  auto id = resolve_id(*back, which);
+  if (!id) return fail(id.error().message);
+  auto result = back->call("POST", "/api/v1/deploys/" + *id + "/cancel");
+  if (!result) return fail(result.error().message);
+  if (result->status == 409) return fail(api_error_message(*result), kExitFailed);
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(result->body);
+  const std::string status = doc.error() ? "" : json_string(doc.value(), "status");
+  std::printf("deploy %s: %s\n", id->c_str(), status == "cancelled" ? "cancelled" : "stopping its build");
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_deploy_commands(CLI::App& app, CliContext& ctx, int& exit_code) {
+  auto deploy = std::make_shared<DeployOptions>();
+  auto* d = app.add_subcommand("deploy", "build and restart a scope, showing the log live, then the outcome");
+  d->add_option("-s,--scope", deploy->scope, "scope to deploy")->default_val("platform");
+  d->add_option("-m,--mode", deploy->mode, "deploy (build, then restart), build or restart")
+      ->check(CLI::IsMember({"deploy", "build", "restart"}));
+  d->add_option("--reason", deploy->reason, "why, for the record");
+  d->add_option("--session", deploy->session, "a session id to tie the deploy to");
+  d->add_flag("--cancel-running", deploy->cancel_running, "cancel the running deploy if this one covers it");
+  d->add_flag("--async", deploy->async, "answer at once with the deploy's id");
+  d->add_flag("--json", deploy->json, "print the final record as JSON, no live log");
+  d->footer("Exit code: 0 succeeded, 1 failed or interrupted, 3 cancelled, 2 usage or connection error.");
+  d->callback([&ctx, &exit_code, deploy] { exit_code = run_deploy(ctx, *deploy); });
+
+  auto list = std::make_shared<std::tuple<std::string, std::string, int, bool>>("", "", 20, false);
+  auto* l = app.add_subcommand("deploys", "list recent deploys");
+  l->add_option("--status", std::get<0>(*list), "only deploys with this status");
+  l->add_option("--scope", std::get<1>(*list), "only deploys of this scope");
+  l->add_option("-n,--limit", std::get<2>(*list), "how many (1-100)")->check(CLI::Range(1, 100));
+  l->add_flag("--json", std::get<3>(*list), "print the JSON page");
+  l->callback([&ctx, &exit_code, list] {
+    exit_code = run_deploys(ctx, std::get<0>(*list), std::get<1>(*list), std::get<2>(*list), std::get<3>(*list));
+  });
+
+  auto show = std::make_shared<std::pair<std::string, bool>>("latest", false);
+  auto* s = app.add_subcommand("show", "show one deploy");
+  s->add_option("id", show->first, "a deploy id, or latest")->default_val("latest");
+  s->add_flag("--json", show->second, "print the record as JSON");
+  s->callback([&ctx, &exit_code, show] { exit_code = run_show(ctx, show->first, show->second); });
+
+  auto logs = std::make_shared<std::pair<std::string, bool>>("latest", false);
+  auto* g = app.add_subcommand("logs", "print a deploy's log");
+  g->add_option("id", logs->first, "a deploy id, or latest")->default_val("latest");
+  g->add_flag("-f,--follow", logs->second, "follow until the deploy ends");
+  g->callback([&ctx, &exit_code, logs] { exit_code = run_logs(ctx, logs->first, logs->second); });
+
+  auto cancel = std::make_shared<std::string>();
+  auto* c = app.add_subcommand("cancel", "cancel a queued or running deploy");
+  c->add_option("id", *cancel, "a deploy id, or latest")->required();
+  c->callback([&ctx, &exit_code, cancel] { exit_code = run_cancel(ctx, *cancel); });
+}
+
+}  // namespace reship::cli
