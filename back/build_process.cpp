@@ -126,7 +126,9 @@ void BuildProcess::stop_group() {
 }
 
 void BuildProcess::cancel() {
-  if (finished_) return;
+  // Once the main process has exited, the build's outcome is known: what is
+  // left is only cleanup, which a cancel would not change.
+  if (finished_ || main_exited_) return;
   result_.cancelled = true;
   stop_group();
 }

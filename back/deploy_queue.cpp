@@ -17,16 +17,14 @@ bool DeployQueue::covers(const QueueEntry& x, const QueueEntry& y) const {
   return true;
 }
 
-DeployQueue::Decision DeployQueue::submit(const QueueEntry& y, bool cancel_running) {
+DeployQueue::Decision DeployQueue::decide(const QueueEntry& y, bool cancel_running) const {
   Decision d;
   if (!running_) {
-    running_ = y;
     d.action = Decision::Action::start;
     return d;
   }
   if (cancel_running && covers(y, *running_)) d.cancel_running_id = running_->id;
   if (!queued_) {
-    queued_ = y;
     d.action = Decision::Action::queue;
     return d;
   }
@@ -38,7 +36,20 @@ DeployQueue::Decision DeployQueue::submit(const QueueEntry& y, bool cancel_runni
   d.action = Decision::Action::queue;
   d.replaced_id = queued_->id;
   d.waiters_move = covers(y, *queued_);
-  queued_ = y;
+  return d;
+}
+
+void DeployQueue::apply(const Decision& decision, const QueueEntry& y) {
+  switch (decision.action) {
+    case Decision::Action::start: running_ = y; break;
+    case Decision::Action::queue: queued_ = y; break;
+    case Decision::Action::coalesce: break;
+  }
+}
+
+DeployQueue::Decision DeployQueue::submit(const QueueEntry& y, bool cancel_running) {
+  Decision d = decide(y, cancel_running);
+  apply(d, y);
   return d;
 }
 

@@ -44,7 +44,11 @@ class DeployQueue {
     std::optional<std::string> cancel_running_id;
   };
 
-  /// Decides what becomes of request `y` and updates the slots accordingly.
+  /// Decides what becomes of request `y`, changing nothing.
+  Decision decide(const QueueEntry& y, bool cancel_running) const;
+  /// Updates the slots as `decision` (made for `y`) says.
+  void apply(const Decision& decision, const QueueEntry& y);
+  /// decide() then apply().
   Decision submit(const QueueEntry& y, bool cancel_running);
   /// The running deploy ended: the queued one, if any, becomes the running one
   /// and is returned.

@@ -20,6 +20,10 @@ namespace {
 // A log line longer than this travels in events cut, with a note; the log
 // file keeps it whole.
 constexpr size_t kMaxEventLine = 64 * 1024;
+// How much of the end of a failed build's log is searched for its telling
+// lines: enough for any real error, bounded so a huge log does not stall the
+// loop.
+constexpr size_t kErrorScanBytes = 4 * 1024 * 1024;
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string join(const std::vector<std::string>& items) {
@@ -124,7 +128,12 @@ std::string DeployService::scope_list() const {
 }
 
 void DeployService::recover() {
+  std::vector<DeployRecord> never_started;
   for (DeployRecord& r : store_.unfinished()) {
+    if (r.status == DeployStatus::queued && !r.started_at) {
+      never_started.push_back(std::move(r));
+      continue;
+    }
     const std::string was = status_name(r.status);
     const int killed = kill_leftover_builds(r.id);
     r.status = DeployStatus::interrupted;
@@ -154,6 +163,9 @@ void DeployService::recover() {
       w.field("durationMs", took);
     });
   }
+  // Deploys that waited in the queue while reship-back restarted run now,
+  // oldest first, under the usual queue rules.
+  for (auto& r : never_started) resume(std::move(r));
 }
 
 // ---- requests -------------------------------------------------------------------
@@ -190,7 +202,7 @@ std::variant<DeployService::Submitted, ApiError> DeployService::submit(const Dep
   r.reason = request.reason;
 
   const QueueEntry entry{r.id, r.scope, r.mode, r.targets};
-  const auto decision = queue_.submit(entry, request.cancel_running);
+  const auto decision = queue_.decide(entry, request.cancel_running);
   if (decision.action == DeployQueue::Decision::Action::coalesce) {
     Active* joined = find(decision.joined_id);
     joined->record.joined += 1;
@@ -205,17 +217,14 @@ std::variant<DeployService::Submitted, ApiError> DeployService::submit(const Dep
     return Submitted{joined->record.id, true};
   }
 
+  // Recorded before the queue changes: a deploy that cannot be written
+  // leaves the queue as it was.
   r.queue_position = decision.action == DeployQueue::Decision::Action::start ? 0 : 1;
   if (auto inserted = store_.insert(r); !inserted) {
     spdlog::error("{}", inserted.error().message);
-    // Undo the queue decision: this deploy never existed.
-    if (decision.action == DeployQueue::Decision::Action::start) {
-      queue_.finish_running();
-    } else {
-      queue_.remove_queued(r.id);
-    }
     return ApiError{500, "storage_error", inserted.error().message};
   }
+  queue_.apply(decision, entry);
   if (on_done) d->waiters.push_back({std::move(on_done), false});
   Active& deploy = *d;
   active_.emplace(r.id, std::move(d));
@@ -263,12 +272,12 @@ std::optional<DeployRecord> DeployService::get(const std::string& id) {
   return store_.get(id);
 }
 
-void DeployService::wait(const std::string& id, common::Millis timeout,
-                         std::function<void(std::optional<DeployRecord>)> done) {
+uint64_t DeployService::wait(const std::string& id, common::Millis timeout,
+                             std::function<void(std::optional<DeployRecord>)> done) {
   Active* d = find(id);
   if (d == nullptr) {
     done(store_.get(id));
-    return;
+    return 0;
   }
   const uint64_t key = d->next_watcher++;
   auto timer = std::make_unique<common::uv::Timer>(loop_);
@@ -284,6 +293,11 @@ void DeployService::wait(const std::string& id, common::Millis timeout,
     fn(get(id));
   });
   d->watchers.emplace(key, Active::Watcher{std::move(done), std::move(timer)});
+  return key;
+}
+
+void DeployService::cancel_wait(const std::string& id, uint64_t key) {
+  if (Active* d = find(id)) d->watchers.erase(key);
 }
 
 DeployStore::Page DeployService::list(const DeployStore::ListQuery& query) {
@@ -570,16 +584,25 @@ void DeployService::finish(Active& d, DeployStatus status, std::optional<std::st
   if (!was_running) queue_.remove_queued(r.id);
   for (auto& w : owned->waiters) w.fn(r, w.coalesced);
   for (auto& [key, watcher] : owned->watchers) watcher.fn(r);
-  if (r.self_restart == std::optional<std::string>("pending")) request_self_restart(r);
-  if (was_running) {
-    if (auto next = queue_.finish_running()) {
-      if (Active* n = find(next->id)) start_running(*n);
-    }
+  if (r.self_restart == std::optional<std::string>("pending")) {
+    // What is queued now runs in the next instance, not in this one that is
+    // about to be stopped.
+    restarting_self_ = true;
+    request_self_restart(r);
+  } else if (was_running) {
+    start_next();
   }
   std::set<std::string> keep;
   for (const auto& [id, a] : active_) keep.insert(id);
   logs_.prune(keep);
   if (shutting_down_ && active_.empty() && shutdown_done_) std::exchange(shutdown_done_, nullptr)();
+}
+
+void DeployService::start_next() {
+  if (restarting_self_ || shutting_down_) return;
+  if (auto next = queue_.finish_running()) {
+    if (Active* n = find(next->id)) start_running(*n);
+  }
 }
 
 void DeployService::request_self_restart(const DeployRecord& record) {
@@ -602,9 +625,46 @@ void DeployService::request_self_restart(const DeployRecord& record) {
         r->error_summary = "self-restart failed: " + error.message;
         persist(*r);
       }
+      // This instance stays: what waits in the queue may run here.
+      restarting_self_ = false;
+      start_next();
     };
     supervisor_.restart(targets, std::move(h));
   });
+}
+
+void DeployService::defer(Active& d) {
+  DeployRecord& r = d.record;
+  spdlog::info("deploy {}: stays queued; it runs when reship-back is back", r.id);
+  auto owned = std::move(active_[r.id]);
+  active_.erase(r.id);
+  queue_.remove_queued(r.id);
+  r.queue_position = 1;
+  for (auto& w : owned->waiters) w.fn(r, w.coalesced);
+  for (auto& [key, watcher] : owned->watchers) watcher.fn(r);
+  if (shutting_down_ && active_.empty() && shutdown_done_) std::exchange(shutdown_done_, nullptr)();
+}
+
+void DeployService::resume(DeployRecord record) {
+  spdlog::info("deploy {}: queued before reship-back restarted; running it now", record.id);
+  auto d = std::make_unique<Active>();
+  d->record = std::move(record);
+  // Its time in the queue spans the restart: count it from the record.
+  d->created_mono = common::monotonic_ms() - std::max<int64_t>(0, common::unix_ms() - d->record.created_at);
+  Active& deploy = *d;
+  const QueueEntry entry{deploy.record.id, deploy.record.scope, deploy.record.mode, deploy.record.targets};
+  const auto decision = queue_.decide(entry, false);
+  if (decision.action == DeployQueue::Decision::Action::coalesce) {
+    // Two leftovers where one covers the other: the covered one is done by
+    // the other.
+    deploy.record.superseded_by = decision.joined_id;
+    active_.emplace(deploy.record.id, std::move(d));
+    finish(deploy, DeployStatus::cancelled, "covered by deploy " + decision.joined_id + " after a restart");
+    return;
+  }
+  queue_.apply(decision, entry);
+  active_.emplace(deploy.record.id, std::move(d));
+  if (decision.action == DeployQueue::Decision::Action::start) start_running(deploy);
 }
 
 // ---- support ----------------------------------------------------------------------
@@ -613,7 +673,7 @@ ErrorCollector DeployService::collect_errors(const std::string& id) const {
   // Read back from the log on failure only: scanning every line as it
   // streams by would tax every build for the sake of the failed ones.
   ErrorCollector collector;
-  logs_.for_each_line(id, [&](std::string_view line) {
+  logs_.for_each_line(id, kErrorScanBytes, [&](std::string_view line) {
     if (line.substr(0, 9) != "[reship] ") collector.add(line);
   });
   return collector;
@@ -648,13 +708,15 @@ void DeployService::shut_down(std::function<void()> done) {
   for (const auto& id : ids) {
     Active* d = find(id);
     if (d == nullptr) continue;
+    if (!d->record.started_at) {
+      defer(*d);
+      continue;
+    }
     d->interrupting = true;
     if (d->build) {
       d->build->cancel();  // ends in on_build_done, as interrupted
     } else {
-      finish(*d, DeployStatus::interrupted,
-             d->restarting ? "reship-back was stopped while services were restarting"
-                           : "reship-back was stopped before this deploy started");
+      finish(*d, DeployStatus::interrupted, "reship-back was stopped while services were restarting");
     }
   }
   if (active_.empty() && shutdown_done_) std::exchange(shutdown_done_, nullptr)();

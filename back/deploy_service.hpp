@@ -78,15 +78,20 @@ class DeployService {
   /// The record as it is now (an active deploy shows its queuePosition).
   std::optional<DeployRecord> get(const std::string& id);
   /// Calls `done` with the final record once the deploy ends, or with the
-  /// record as it is at `timeout`. nullopt for an unknown id.
-  void wait(const std::string& id, common::Millis timeout, std::function<void(std::optional<DeployRecord>)> done);
+  /// record as it is at `timeout`. nullopt for an unknown id. Returns a key
+  /// for cancel_wait() (0 when `done` already ran).
+  uint64_t wait(const std::string& id, common::Millis timeout,
+                std::function<void(std::optional<DeployRecord>)> done);
+  /// Forgets a wait whose caller went away.
+  void cancel_wait(const std::string& id, uint64_t key);
   /// Cancels a queued or building deploy.
   std::variant<DeployRecord, ApiError> cancel(const std::string& id, const std::string& by);
   DeployStore::Page list(const DeployStore::ListQuery& query);
   bool is_active(const std::string& id) const { return active_.count(id) != 0; }
 
-  /// On SIGTERM: the running build is stopped, every active deploy ends
-  /// interrupted and its callers are answered; `done` runs when that is over.
+  /// On SIGTERM: the running build is stopped and its deploy ends
+  /// interrupted; a queued deploy that never started stays queued (the next
+  /// start runs it) and its callers hear so; `done` runs when that is over.
   void shut_down(std::function<void()> done);
   /// After each reaping pass.
   void check_groups();
@@ -112,6 +117,11 @@ class DeployService {
   void on_restarts_done(Active& d);
   void finish(Active& d, DeployStatus status, std::optional<std::string> summary);
   void request_self_restart(const DeployRecord& record);
+  void start_next();
+  /// Answers the callers of a deploy that never started and will run after
+  /// a restart of reship-back (its record stays queued).
+  void defer(Active& d);
+  void resume(DeployRecord record);
   void persist(const DeployRecord& record);
   void log_line(Active& d, const std::string& text);
   ErrorCollector collect_errors(const std::string& id) const;
@@ -129,6 +139,9 @@ class DeployService {
   std::function<void(const Finished&)> on_finished_;
   std::function<void()> shutdown_done_;
   bool shutting_down_ = false;
+  // Between answering a deploy that restarts reship-back and this process
+  // being stopped: nothing new starts, it would be killed half-way.
+  bool restarting_self_ = false;
   common::uv::Timer self_restart_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -131,7 +131,10 @@ void EventBus::deliver_replay(Subscriber& sub) {
   }
   if (events.empty() && !gap) return;
   EventBatch batch(std::move(events), gap);
-  if (sub.deploy_id.empty() || !batch.matching(sub.deploy_id).empty() || gap) sub.deliver(batch);
+  if (sub.deploy_id.empty() || !batch.matching(sub.deploy_id).empty() || gap) {
+    auto deliver = sub.deliver;  // a copy: delivering may unsubscribe `sub`
+    deliver(batch);
+  }
 }
 
 void EventBus::flush() {

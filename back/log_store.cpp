@@ -215,16 +215,30 @@ std::vector<LogLine> LogStore::lines(const std::string& id, int64_t offset, size
   return out;
 }
 
-void LogStore::for_each_line(const std::string& id, const std::function<void(std::string_view)>& fn) const {
+void LogStore::for_each_line(const std::string& id, size_t max_bytes,
+                             const std::function<void(std::string_view)>& fn) const {
   Fd fd(::open((dir_ / (id + ".log")).c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.fd < 0) return;
+  struct stat st {};
+  ::fstat(fd.fd, &st);
+  const auto size = static_cast<uint64_t>(st.st_size);
+  off_t offset = size > max_bytes ? static_cast<off_t>(size - max_bytes) : 0;
+  bool skip_partial = offset > 0;  // the first line may be cut: drop it
   LineSplitter splitter;
+  const auto on_line = [&](std::string_view line) {
+    if (skip_partial) {
+      skip_partial = false;
+      return;
+    }
+    fn(line);
+  };
   char buf[64 * 1024];
   ssize_t n;
-  while ((n = ::read(fd.fd, buf, sizeof buf)) > 0) {
-    splitter.feed(std::string_view(buf, static_cast<size_t>(n)), fn);
+  while ((n = ::pread(fd.fd, buf, sizeof buf, offset)) > 0) {
+    offset += n;
+    splitter.feed(std::string_view(buf, static_cast<size_t>(n)), on_line);
   }
-  splitter.finish(fn);
+  splitter.finish(on_line);
 }
 
 void LogStore::prune(const std::set<std::string>& active) const {

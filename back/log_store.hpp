@@ -77,8 +77,10 @@ class LogStore {
   std::string tail(const std::string& id, size_t max_bytes) const;
   /// Up to `max_lines` lines from `offset` (a line start), with stream and time.
   std::vector<LogLine> lines(const std::string& id, int64_t offset, size_t max_lines) const;
-  /// Calls fn(line) for each line of the log, in order, reading it in chunks.
-  void for_each_line(const std::string& id, const std::function<void(std::string_view)>& fn) const;
+  /// Calls fn(line) for each line of the last `max_bytes` of the log (from a
+  /// line start), in order, reading it in chunks.
+  void for_each_line(const std::string& id, size_t max_bytes,
+                     const std::function<void(std::string_view)>& fn) const;
   /// Keeps the newest keep_logs logs of finished deploys (and every log in
   /// `active`), removing the older ones.
   void prune(const std::set<std::string>& active) const;

@@ -6,6 +6,7 @@
 #include "back/back_config.hpp"
 #include "back/back_daemon.hpp"
 #include "common/config_check.hpp"
+#include "common/process_spawn.hpp"
 #include "common/daemon_flags.hpp"
 #include "common/uv_handles.hpp"
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
 
   // A client that disconnects must not kill the daemon with SIGPIPE.
   ::signal(SIGPIPE, SIG_IGN);
+  common::close_inherited_fds_on_exec();
   // max_connections sockets, plus logs, the database and build pipes: the
   // usual soft limit of 1024 descriptors is too tight. Take the hard limit.
   rlimit files{};

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "common/config.hpp"
 
@@ -142,9 +144,11 @@ Result<pid_t> spawn_process(const SpawnRequest& request) {
     const int err = request.stderr_fd >= 0 ? request.stderr_fd : dev_null;
     // dup2 clears O_CLOEXEC on the new descriptors 0, 1 and 2.
     if (::dup2(dev_null, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) child_fail(err_fd, Step::stdio);
-    // Descriptors the daemon inherited without O_CLOEXEC must not leak into
-    // services; marking them close-on-exec keeps err_fd usable until exec.
-    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    // Descriptors without O_CLOEXEC must not leak into the child; marking
+    // them close-on-exec keeps err_fd usable until exec. (Daemons also call
+    // close_inherited_fds_on_exec() at start, for kernels before 5.11
+    // where this call fails.)
+    (void)::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) child_fail(err_fd, Step::chdir);
     if (request.user) {
       const auto& u = *request.user;
@@ -185,6 +189,20 @@ Result<pid_t> spawn_process(const SpawnRequest& request) {
     return errno_error(what, child_error.err);
   }
   return pid;
+}
+
+void close_inherited_fds_on_exec() {
+  std::error_code ec;
+  std::vector<int> fds;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const int fd = std::atoi(entry.path().filename().c_str());
+    if (fd > 2) fds.push_back(fd);
+  }
+  // Collected first: the directory iterator holds a descriptor of its own.
+  for (int fd : fds) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
 }
 
 std::vector<std::string> current_environment(const std::vector<std::string>& drop) {

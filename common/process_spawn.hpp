@@ -61,6 +61,10 @@ Result<std::string> resolve_command(const std::string& arg0, const std::filesyst
 /// or directory").
 Result<pid_t> spawn_process(const SpawnRequest& request);
 
+/// Marks every descriptor above 2 that this process inherited close-on-exec,
+/// so that none leaks into the children it starts. Daemons call it first.
+void close_inherited_fds_on_exec();
+
 /// The environment of this process as "NAME=value" strings, minus `drop`.
 std::vector<std::string> current_environment(const std::vector<std::string>& drop = {});
 

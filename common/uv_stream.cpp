@@ -22,10 +22,14 @@ struct Stream::State {
   EndFn on_end;
   std::function<void()> on_drain;
   bool closed = false;
-  bool ended = false;
+  bool ended = false;      // reported to the owner (EOF or error)
+  bool broken = false;     // an error: nothing more can be written
 
   // Reports the end once, unless the owner has closed the stream already.
+  // EOF only ends the peer's writing: a half-closed peer still reads, so
+  // writes stay possible until an error.
   void end(int status) {
+    if (status != UV_EOF) broken = true;
     if (closed || ended) return;
     ended = true;
     if (on_end) {
@@ -93,7 +97,7 @@ void on_shutdown(uv_shutdown_t* req, int status) {
 }
 
 bool queue_write(Stream::State* s, WriteReq* w, const std::string& bytes) {
-  if (s == nullptr || s->closed || s->ended) {
+  if (s == nullptr || s->closed || s->broken) {
     delete w;
     return false;
   }

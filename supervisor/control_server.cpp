@@ -29,6 +29,15 @@ void ControlConnection::finish() {
   stream_.shutdown([self = shared_from_this()](int) { self->close(); });
 }
 
+void ControlConnection::end_request() {
+  if (--in_flight_ == 0 && input_ended_) finish();
+}
+
+void ControlConnection::input_ended() {
+  input_ended_ = true;
+  if (in_flight_ == 0) finish();
+}
+
 void ControlConnection::close() {
   stream_.close();
   if (auto fn = std::move(on_closed_)) fn();
@@ -122,8 +131,14 @@ void ControlServer::on_accept(common::uv::Stream stream) {
       [this, weak](std::string_view data) {
         if (auto c = weak.lock()) on_data(c, data);
       },
-      [weak](int) {
-        if (auto c = weak.lock()) c->close();
+      [weak](int status) {
+        auto c = weak.lock();
+        if (!c) return;
+        if (status == UV_EOF) {
+          c->input_ended();  // a half-close: answer what was asked, then close
+        } else {
+          c->close();
+        }
       });
 }
 

@@ -41,6 +41,14 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
   /// Runs once, when the connection has closed.
   void on_closed(std::function<void()> fn) { on_closed_ = std::move(fn); }
 
+  /// A request that will answer later (a restart) keeps a half-closed
+  /// connection open until its last reply: begin_request() when it starts,
+  /// end_request() after its final reply.
+  void begin_request() { ++in_flight_; }
+  void end_request();
+  /// The client will send nothing more: close once nothing is in flight.
+  void input_ended();
+
   common::uv::Stream& stream() { return stream_; }
   ipc::LineFramer& framer() { return framer_; }
 
@@ -48,6 +56,8 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
   common::uv::Stream stream_;
   ipc::LineFramer framer_;
   std::function<void()> on_closed_;
+  int in_flight_ = 0;
+  bool input_ended_ = false;
 };
 
 /// The control socket (contract 2): accepts connections from allowed users,

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include "common/config_check.hpp"
+#include "common/process_spawn.hpp"
 #include "common/daemon_flags.hpp"
 #include "common/uv_handles.hpp"
 #include "supervisor/supervisor.hpp"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   // A client that disconnects must not kill the supervisor with SIGPIPE.
   // Children get every signal back to its default before exec.
   ::signal(SIGPIPE, SIG_IGN);
+  common::close_inherited_fds_on_exec();
 
   int exit_code = 0;
   common::uv::Loop loop;

@@ -18,6 +18,7 @@ RestartPlan::RestartPlan(std::shared_ptr<ControlConnection> conn, std::optional<
 
 void RestartPlan::run() {
   started_ms_ = common::monotonic_ms();
+  conn_->begin_request();
   ipc::RestartAck ack;
   for (const Service* s : services_) ack.services.push_back(s->name());
   if (edge_) ack.services.emplace_back(common::kEdge);
@@ -54,6 +55,7 @@ void RestartPlan::finish() {
     conn_->send(id_, self);
   }
   conn_->send(id_, ipc::RestartComplete{all_ok_, common::monotonic_ms() - started_ms_});
+  conn_->end_request();
   if (edge_ && on_edge_) on_edge_();
 }
 

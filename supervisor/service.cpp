@@ -425,6 +425,9 @@ void Service::finish_group() {
     complete_stop_waiters();
     return;
   }
+  // A stop asked before a start or restart overrode it did happen: its
+  // callers hear so before the service starts again.
+  complete_stop_waiters();
   if (after == AfterExit::respawn) {
     spawn();
     return;

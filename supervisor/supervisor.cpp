@@ -21,6 +21,9 @@ namespace {
 // restart) have reached their clients; a client that stops reading gets
 // this long.
 constexpr common::Millis kFlushLimit{2000};
+// How long a shutdown waits, past the longest stop timeout, for processes
+// that were sent SIGKILL.
+constexpr common::Millis kStuckGrace{5000};
 
 std::string names_of(const std::vector<std::unique_ptr<Service>>& services) {
   std::string out;
@@ -66,8 +69,8 @@ common::Result<void> Supervisor::start() {
     spdlog::debug("reaped orphan pid {} ({})", pid, common::describe_wait_status(status));
   });
   if (auto r = reaper_.start(); !r) return r;
-  (void)sigterm_.start(SIGTERM, [this] { shut_down(0); });
-  (void)sigint_.start(SIGINT, [this] { shut_down(0); });
+  (void)sigterm_.start(SIGTERM, [this] { on_stop_signal(); });
+  (void)sigint_.start(SIGINT, [this] { on_stop_signal(); });
   (void)sighup_.start(SIGHUP, [] { spdlog::info("SIGHUP ignored: restart the supervisor to load a new config"); });
   spdlog::info("reship-supervisor {} started: pid {}, socket {}, services: {}", kVersion, ::getpid(),
                config_.supervisor.socket.string(), services_.empty() ? "none" : names_of(services_));
@@ -180,10 +183,14 @@ void Supervisor::on_start_stop(const std::shared_ptr<ControlConnection>& conn, c
     size_t remaining;
   };
   auto progress = std::make_shared<Progress>(Progress{{op, true, {}}, targets.size()});
+  conn->begin_request();
   auto finish_one = [conn, id = req.id, progress](ipc::ServiceResult result) {
     progress->done.ok = progress->done.ok && result.ok;
     progress->done.results.push_back(std::move(result));
-    if (--progress->remaining == 0) conn->send(id, progress->done);
+    if (--progress->remaining == 0) {
+      conn->send(id, progress->done);
+      conn->end_request();
+    }
   };
   for (Service* s : targets) {
     if (start) {
@@ -243,14 +250,19 @@ void Supervisor::maybe_notify_ready() {
 
 // ---- the way out -----------------------------------------------------------------
 
-void Supervisor::shut_down(int exit_code) {
-  if (finished_) return;
-  if (shutting_down_) {
-    spdlog::warn("asked again to stop: killing every service now");
-    for (auto& s : services_) s->kill_now();
-    finish();
+void Supervisor::on_stop_signal() {
+  if (!shutting_down_) {
+    shut_down(0);
     return;
   }
+  // A second signal while stopping: the operator does not want to wait.
+  spdlog::warn("asked again to stop: killing every service now");
+  for (auto& s : services_) s->kill_now();
+  finish();
+}
+
+void Supervisor::shut_down(int exit_code) {
+  if (shutting_down_ || finished_) return;
   shutting_down_ = true;
   exit_code_ = exit_code;
   common::sd_notify("STOPPING=1");
@@ -260,6 +272,14 @@ void Supervisor::shut_down(int exit_code) {
     finish();
     return;
   }
+  // A process stuck in the kernel survives even SIGKILL: never wait for it
+  // forever.
+  common::Millis longest{0};
+  for (const auto& s : services_) longest = std::max(longest, s->config().stop_timeout);
+  exit_timer_.start(longest + kStuckGrace, [this] {
+    spdlog::error("some services did not stop after SIGKILL; exiting anyway");
+    finish();
+  });
   for (auto& s : services_) {
     s->shut_down([this] {
       if (--stopping_ == 0) finish();

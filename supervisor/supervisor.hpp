@@ -29,8 +29,8 @@ class Supervisor {
   /// starts the autostart services. Fails (with a message for the operator)
   /// when the socket cannot be bound.
   common::Result<void> start();
-  /// Stops every service and exits the loop with `exit_code`. A second call
-  /// while stopping SIGKILLs whatever still runs and exits at once.
+  /// Stops every service and exits the loop with `exit_code`. Calls while
+  /// already stopping change nothing.
   void shut_down(int exit_code);
 
   bool finished() const { return finished_; }
@@ -40,6 +40,8 @@ class Supervisor {
   OutputWriter& log_writer() { return err_; }
 
  private:
+  /// SIGTERM or SIGINT: stop everything; a second one kills what is left.
+  void on_stop_signal();
   void on_request(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);
   void on_restart(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);
   void on_start_stop(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);

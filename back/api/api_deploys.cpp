@@ -44,6 +44,14 @@ void Api::self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>&
   // goes on and answering the closed exchange does nothing.
   auto result = parts_.deploys.submit(*request, [this, alive, ex](const back::DeployRecord& r, bool coalesced) {
     if (alive.expired()) return;
+    if (!back::is_final(r.status)) {
+      // reship-back is stopping (or restarting itself) before this deploy
+      // could start: it stays queued and the next instance runs it.
+      respond_error(ex, {503, "restarting",
+                         "reship-back is restarting; deploy " + r.id +
+                             " stays queued and runs when it is back: GET /api/v1/deploys/" + r.id + "?wait=600"});
+      return;
+    }
     respond_json(ex, back::http_status_of(r.status), deploy_json(r, coalesced, true));
   });
   if (auto* error = std::get_if<back::ApiError>(&result)) respond_error(ex, *error);
@@ -122,15 +130,20 @@ void Api::get_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& 
   const bool tail = flag_param(req, "tail");
   if (wait && *wait > 0 && parts_.deploys.is_active(id)) {
     std::weak_ptr<bool> alive = alive_;
-    parts_.deploys.wait(id, common::Millis(*wait * 1000),
-                        [this, alive, ex, tail](std::optional<back::DeployRecord> record) {
-                          if (alive.expired()) return;
-                          if (!record) {
-                            respond_error(ex, {404, "not_found", "no such deploy"});
-                            return;
-                          }
-                          respond_json(ex, 200, deploy_json(*record, false, tail));
-                        });
+    const uint64_t key =
+        parts_.deploys.wait(id, common::Millis(*wait * 1000),
+                            [this, alive, ex, tail](std::optional<back::DeployRecord> record) {
+                              if (alive.expired()) return;
+                              if (!record) {
+                                respond_error(ex, {404, "not_found", "no such deploy"});
+                                return;
+                              }
+                              respond_json(ex, 200, deploy_json(*record, false, tail));
+                            });
+    // A caller that leaves does not keep its wait (and its timer) alive.
+    ex->on_close([this, alive, id, key] {
+      if (!alive.expired()) parts_.deploys.cancel_wait(id, key);
+    });
     return;
   }
   auto record = parts_.deploys.get(id);

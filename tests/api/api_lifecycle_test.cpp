@@ -130,7 +130,8 @@ TEST_CASE("api lifecycle: SIGKILL during a build leaves an interrupted record, t
   CHECK_THAT(read_file(log_path), Catch::StartsWith(log_at_kill));
   CHECK_THAT(log_at_kill, Catch::Contains("starting\n"));
   // No process of the build is left ("sleep 1" would still run otherwise).
-  CHECK(processes_with_env("RESHIP_DEPLOY_ID=" + id).empty());
+  // The new instance sent SIGKILL at start; the kernel takes a moment.
+  CHECK(wait_until([&] { return processes_with_env("RESHIP_DEPLOY_ID=" + id).empty(); }, 5s));
 }
 
 TEST_CASE("api lifecycle: a deploy including reship-back answers selfRestart pending, the new instance marks it done",
@@ -250,4 +251,50 @@ TEST_CASE("api lifecycle: every route of docs/openapi.yaml is served", "[integra
     ++checked;
   }
   CHECK(checked >= 12);
+}
+
+TEST_CASE("api lifecycle: a deploy queued behind a self-restart runs in the next instance, not lost",
+          "[integration][slow]") {
+  BackFixture f(R"(
+[services.web]
+command = ["@helper", "sleep"]
+[services.reship-back]
+command = ["@back", "--config", "reship.toml"]
+ready = "notify"
+[scopes]
+all = ["web", "reship-back"]
+platform = ["web"]
+[back]
+listen = @listen
+state_dir = "state"
+service = "reship-back"
+[builds]
+all = ["sh", "-c", "echo building all; sleep 0.5"]
+platform = ["sh", "-c", "echo building platform"]
+)");
+  f.start_supervisor();
+  f.wait_back_ready();
+  auto all = f.client();
+  REQUIRE(all.send("POST /api/v1/self/deploy HTTP/1.1\r\nHost: t\r\nContent-Length: 15\r\n\r\n{\"scope\":\"all\"}"));
+  REQUIRE(wait_until([&] { return f.request("GET", "/api/v1/deploys?status=building").body.find("\"all\"") !=
+                                  std::string::npos; }, 10s));
+  // Queued behind the deploy that will restart reship-back.
+  auto platform = f.client();
+  REQUIRE(platform.send(
+      "POST /api/v1/self/deploy HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n{\"scope\":\"platform\"}"));
+  auto first = all.read_response(20s);
+  REQUIRE(first.has_value());
+  CHECK(first->status == 200);
+  CHECK_THAT(first->body, Catch::Contains("\"selfRestart\":\"pending\""));
+  // The queued caller hears that its deploy waits for the next instance...
+  auto second = platform.read_response(20s);
+  REQUIRE(second.has_value());
+  CHECK(second->status == 503);
+  CHECK_THAT(second->body, Catch::Contains("\"code\":\"restarting\""));
+  const std::string id = second->body.substr(second->body.find("d-"), 24);
+  // ... which runs it.
+  f.wait_back_ready(20s);
+  simdjson::dom::parser parser;
+  auto done = f.request("GET", "/api/v1/deploys/" + id + "?wait=20");
+  CHECK(field(parser, done.body, "status") == "succeeded");
 }

@@ -109,3 +109,13 @@ TEST_CASE("deploy queue: a queued deploy can be removed", "[unit]") {
   CHECK_FALSE(q.queued());
   CHECK_FALSE(q.finish_running());
 }
+
+TEST_CASE("deploy queue: decide changes nothing until apply", "[unit]") {
+  auto q = queue();
+  const auto a = entry("a", "platform");
+  auto d = q.decide(a, false);
+  CHECK(d.action == Action::start);
+  CHECK_FALSE(q.running());  // a failed insert after decide leaves the queue as it was
+  q.apply(d, a);
+  CHECK(q.position("a") == 0);
+}

@@ -60,7 +60,7 @@ pid_t pid_after(const std::string& text, const std::string& marker) {
 // The log without reship's own lines: what the build printed.
 std::string build_output(const Engine& engine, const std::string& id) {
   std::string out;
-  engine.logs->for_each_line(id, [&](std::string_view line) {
+  engine.logs->for_each_line(id, SIZE_MAX, [&](std::string_view line) {
     if (line.substr(0, 9) == "[reship] ") return;
     out.append(line);
     out.push_back('\n');

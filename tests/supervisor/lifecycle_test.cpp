@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "common/time.hpp"
@@ -313,4 +314,32 @@ ready = "tcp://127.0.0.1:)" + std::to_string(port) + R"("
   CHECK_THAT(std::string(buf, static_cast<size_t>(n)), Catch::StartsWith("READY=1"));
   // Not before the service was ready (it listens after 200 ms).
   CHECK(std::chrono::steady_clock::now() - started >= 200ms);
+}
+
+TEST_CASE("supervisor lifecycle: SIGTERM during a restart with edge stops services gracefully", "[integration]") {
+  SupervisorFixture sup(R"(
+[services.stubborn]
+command = ["@helper", "ignore-term"]
+stop_timeout = "1s"
+[services.graceful]
+command = ["@helper", "slow-term", "300"]
+stop_timeout = "5s"
+)");
+  sup.start();
+  REQUIRE(wait_until([&] {
+    const auto log = sup.log();
+    return log.find("[stubborn] ready") != std::string::npos && log.find("[graceful] ready") != std::string::npos;
+  }, 5s));
+  auto restart = std::async(std::launch::async, [&] {
+    return sup.exchange(R"({"id":"e","op":"restart","services":["stubborn","edge"]})" "\n",
+                        [](const std::vector<std::string>&) { return false; }, 10s);
+  });
+  REQUIRE(sup.wait_state("stubborn", "stopping"));
+  sup.process()->signal(SIGTERM);  // docker stop, during the edge restart
+  CHECK(sup.wait_exit(15s) == 0);
+  restart.get();
+  // The graceful one got its SIGTERM and the time it asked for, no SIGKILL.
+  CHECK_THAT(sup.log(), Catch::Contains("[graceful] got SIGTERM, shutting down"));
+  CHECK_THAT(sup.log(), Catch::Contains("exited with code 0"));
+  CHECK(sup.log().find("graceful: still running") == std::string::npos);
 }

@@ -3,7 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstring>
 #include <future>
 
 #include "tests/support/supervisor_fixture.hpp"
@@ -150,4 +156,48 @@ TEST_CASE("control protocol: subscribe streams service state changes", "[integra
   CHECK_THAT(lines[1], Catch::Contains(R"("state":"stopping")"));
   CHECK_THAT(lines[2], Catch::Contains(R"("state":"starting")"));
   CHECK_THAT(lines[3], Catch::Contains(R"("state":"running")"));
+}
+
+TEST_CASE("control protocol: a stop overridden by a restart still gets its done", "[integration]") {
+  SupervisorFixture sup(R"(
+[services.slow]
+command = ["@helper", "ignore-term"]
+stop_timeout = "500ms"
+)");
+  sup.start();
+  REQUIRE(wait_until([&] { return sup.log().find("[slow] ready") != std::string::npos; }, std::chrono::seconds(5)));
+  auto stop = std::async(std::launch::async, [&] { return sup.request(R"({"id":"s","op":"stop","services":["slow"]})"); });
+  REQUIRE(sup.wait_state("slow", "stopping"));
+  auto restart = sup.request(R"({"id":"r","op":"restart","services":["slow"]})");
+  auto stopped = stop.get();  // would never come before the fix
+  const auto* done = stopped.last().as<ipc::OpDone>();
+  REQUIRE(done != nullptr);
+  CHECK(done->ok);
+  CHECK(restart.messages.at(1).as<ipc::RestartDone>()->ok);
+  CHECK(sup.service("slow").state == "running");
+}
+
+TEST_CASE("control protocol: a client that half-closes still gets every reply", "[integration]") {
+  SupervisorFixture sup(kOne);
+  sup.start();
+  REQUIRE(sup.wait_state("web", "running"));
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, sup.socket().c_str());
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string line = R"({"id":"h","op":"restart","services":["web"]})" "\n";
+  REQUIRE(::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+  ::shutdown(fd, SHUT_WR);  // as `nc -N` or socat do after sending
+  std::string got;
+  char buf[4096];
+  pollfd pfd{fd, POLLIN, 0};
+  while (::poll(&pfd, 1, 10000) == 1) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  CHECK_THAT(got, Catch::Contains("restart.ack") && Catch::Contains("restart.done") &&
+                      Catch::Contains("restart.complete"));
 }

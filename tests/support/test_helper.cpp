@@ -119,6 +119,7 @@ int usage() {
                "usage: reship-test-helper MODE [ARGS]\n"
                "  sleep                      run until signalled\n"
                "  ignore-term                run, ignoring SIGTERM\n"
+               "  slow-term [MS]             on SIGTERM take MS (500) to shut down, exit 0\n"
                "  exit CODE [DELAY_MS]       exit with CODE after DELAY_MS\n"
                "  crash [DELAY_MS]           print a stack trace to stderr, exit 1\n"
                "  notify [DELAY_MS]          send READY=1 to $NOTIFY_SOCKET, then run\n"
@@ -147,6 +148,19 @@ int main(int argc, char** argv) {
   }
   if (mode == "ignore-term") {
     ::signal(SIGTERM, SIG_IGN);
+    say_ready();
+    sleep_forever();
+  }
+  if (mode == "slow-term") {
+    // Shuts down gracefully on SIGTERM, taking MS milliseconds, then exits 0.
+    static long grace = 0;
+    grace = arg_long(argc, argv, 2, 500);
+    ::signal(SIGTERM, [](int) {
+      const char msg[] = "got SIGTERM, shutting down\n";
+      (void)!::write(1, msg, sizeof msg - 1);
+      sleep_ms(grace);
+      _exit(0);
+    });
     say_ready();
     sleep_forever();
   }
