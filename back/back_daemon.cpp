@@ -1,8 +1,11 @@
 #include "back/back_daemon.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -20,9 +23,11 @@ BackDaemon::~BackDaemon() {
   server_.reset();
   api_.reset();
   deploys_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the state_dir lock
 }
 
 std::optional<BackDaemon::StartError> BackDaemon::start() {
+  if (auto locked = lock_state_dir(); locked) return locked;
   auto store = DeployStore::open(config_.back.state_dir / "deploys.db");
   if (!store) return StartError{2, store.error().message};
   store_ = std::move(*store);
@@ -64,6 +69,26 @@ std::optional<BackDaemon::StartError> BackDaemon::start() {
   spdlog::info("reship-back {} started: pid {}, state in {}, {} token(s)", kVersion, ::getpid(),
                config_.back.state_dir.string(), config_.tokens.size());
   common::sd_notify("READY=1");
+  return std::nullopt;
+}
+
+std::optional<BackDaemon::StartError> BackDaemon::lock_state_dir() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.back.state_dir, ec);
+  const std::string path = (config_.back.state_dir / "reship-back.lock").string();
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return StartError{2, common::errno_error("cannot open " + path).message};
+  // Two reship-backs on one state_dir would both run builds and both
+  // "recover" each other's deploys: the second one refuses.
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    (void)!::pread(lock_fd_, buf, sizeof buf - 1, 0);
+    return StartError{2, "another reship-back (pid " + std::string(buf, std::strlen(buf)) + ") uses the state_dir " +
+                             config_.back.state_dir.string() + ": stop it first, or give this one another state_dir"};
+  }
+  const std::string pid = std::to_string(::getpid());
+  (void)!::ftruncate(lock_fd_, 0);
+  (void)!::pwrite(lock_fd_, pid.data(), pid.size(), 0);
   return std::nullopt;
 }
 

@@ -44,6 +44,7 @@ class BackDaemon {
 
  private:
   void maybe_finish();
+  std::optional<StartError> lock_state_dir();
 
   uv_loop_t* loop_;
   common::Config config_;
@@ -61,6 +62,7 @@ class BackDaemon {
   bool deploys_done_ = false;
   bool server_done_ = false;
   int exit_code_ = 0;
+  int lock_fd_ = -1;
 };
 
 }  // namespace reship::back

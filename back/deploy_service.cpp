@@ -8,7 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "back/leftover_builds.hpp"
+#include "common/leftovers.hpp"
 #include "common/process_spawn.hpp"
 #include "common/time.hpp"
 #include "common/utf8.hpp"
@@ -117,7 +117,8 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
       supervisor_(supervisor),
       reaper_(reaper),
       queue_(config.back.covers),
-      self_restart_timer_(loop) {}
+      self_restart_timer_(loop),
+      retry_timer_(loop) {}
 
 DeployService::~DeployService() = default;
 
@@ -135,7 +136,7 @@ void DeployService::recover() {
       continue;
     }
     const std::string was = status_name(r.status);
-    const int killed = kill_leftover_builds(r.id);
+    const int killed = common::kill_processes_with_env("RESHIP_DEPLOY_ID=" + r.id);
     r.status = DeployStatus::interrupted;
     r.finished_at = common::unix_ms();
     r.queue_position.reset();
@@ -269,6 +270,7 @@ std::optional<DeployRecord> DeployService::get(const std::string& id) {
     r.queue_position = queue_.position(id);
     return r;
   }
+  if (auto it = unsaved_.find(id); it != unsaved_.end()) return it->second;
   return store_.get(id);
 }
 
@@ -303,6 +305,11 @@ void DeployService::cancel_wait(const std::string& id, uint64_t key) {
 DeployStore::Page DeployService::list(const DeployStore::ListQuery& query) {
   auto page = store_.list(query);
   for (auto& r : page.deploys) {
+    if (auto it = unsaved_.find(r.id); it != unsaved_.end()) {
+      const int64_t seq = r.seq;
+      r = it->second;
+      r.seq = seq;
+    }
     if (Active* d = find(r.id)) {
       const int64_t seq = r.seq;
       r = d->record;
@@ -328,7 +335,7 @@ std::variant<DeployRecord, ApiError> DeployService::cancel(const std::string& id
   const std::string reason = "cancelled by " + by;
   if (queue_.remove_queued(id)) {
     finish(*d, DeployStatus::cancelled, reason);
-    return *store_.get(id);
+    return *get(id);
   }
   if (!d->cancelling) {
     d->cancelling = true;
@@ -381,7 +388,9 @@ void DeployService::run_build(Active& d) {
     return;
   }
   const std::vector<std::string>& argv = it->second;
-  auto env = common::current_environment({"NOTIFY_SOCKET", "RESHIP_TOKEN", "LISTEN_FDS", "LISTEN_PID"});
+  // Not reship-back's identity as a service, nor anything secret.
+  auto env = common::current_environment({"NOTIFY_SOCKET", "RESHIP_TOKEN", "LISTEN_FDS", "LISTEN_PID",
+                                          "RESHIP_SERVICE", "RESHIP_SUPERVISOR_SOCKET"});
   common::set_env(env, "RESHIP_DEPLOY_ID", r.id);
   common::set_env(env, "RESHIP_SCOPE", r.scope);
   common::set_env(env, "RESHIP_MODE", mode_name(r.mode));
@@ -680,7 +689,22 @@ ErrorCollector DeployService::collect_errors(const std::string& id) const {
 }
 
 void DeployService::persist(const DeployRecord& record) {
-  if (auto written = store_.update(record); !written) spdlog::error("{}", written.error().message);
+  if (auto written = store_.update(record); !written) {
+    if (unsaved_.empty()) spdlog::error("{}; keeping records in memory and retrying", written.error().message);
+    unsaved_[record.id] = record;
+    if (!retry_timer_.active()) retry_timer_.start_repeating(common::Millis(5000), [this] { retry_unsaved(); });
+    return;
+  }
+  unsaved_.erase(record.id);
+}
+
+void DeployService::retry_unsaved() {
+  for (auto it = unsaved_.begin(); it != unsaved_.end();) {
+    if (!store_.update(it->second)) return;  // still refused: try later
+    it = unsaved_.erase(it);
+  }
+  spdlog::info("the deploy database takes writes again; every record is saved");
+  retry_timer_.stop();
 }
 
 void DeployService::log_line(Active& d, const std::string& text) {

@@ -123,6 +123,7 @@ class DeployService {
   void defer(Active& d);
   void resume(DeployRecord record);
   void persist(const DeployRecord& record);
+  void retry_unsaved();
   void log_line(Active& d, const std::string& text);
   ErrorCollector collect_errors(const std::string& id) const;
   Active* find(const std::string& id);
@@ -143,6 +144,10 @@ class DeployService {
   // being stopped: nothing new starts, it would be killed half-way.
   bool restarting_self_ = false;
   common::uv::Timer self_restart_timer_;
+  // Records the database refused (a full disk): served from here and
+  // written again every few seconds until it takes them.
+  std::map<std::string, DeployRecord> unsaved_;
+  common::uv::Timer retry_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

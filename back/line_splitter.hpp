@@ -16,7 +16,7 @@ class LineSplitter {
  public:
   static constexpr size_t kDefaultMaxLine = 4 * 1024 * 1024;
 
-  explicit LineSplitter(size_t max_line = kDefaultMaxLine) : max_line_(max_line) {}
+  explicit LineSplitter(size_t max_line = kDefaultMaxLine) : max_line_(max_line > 0 ? max_line : 1) {}
 
   /// Calls on_line(std::string_view) for each line completed by `data`.
   template <class OnLine>

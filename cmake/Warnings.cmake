@@ -4,7 +4,7 @@ add_compile_options(
   $<$<COMPILE_LANGUAGE:CXX>:-Wall>
   $<$<COMPILE_LANGUAGE:CXX>:-Wextra>
   $<$<COMPILE_LANGUAGE:CXX>:-Werror>
-  $<$<COMPILE_LANGUAGE:CXX>:-Wshadow=local>
+  $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<CXX_COMPILER_ID:GNU>>:-Wshadow=local>
   $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
 
 function(reship_third_party target)

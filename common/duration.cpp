@@ -1,6 +1,8 @@
 #include "common/duration.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <system_error>
 #include <cstdint>
 #include <limits>
 
@@ -43,7 +45,17 @@ Result<Millis> parse_duration(std::string_view text) {
     } else {
       return Error{"bad duration " + quoted + ": unknown unit \"" + std::string(unit) + "\"; " + kHint};
     }
-    total_ms += std::stod(number) * scale;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec == std::errc::result_out_of_range) {
+      // Out of a double's range: too large, or so small it is zero.
+      const bool below_one = number.find_first_not_of("0") == number.find('.');
+      if (!below_one) return Error{"duration " + quoted + " is too long (at most 366 days)"};
+      value = 0;
+    } else if (ec != std::errc() || end != number.data() + number.size()) {
+      return Error{"bad duration " + quoted + ": \"" + number + "\" is not a number"};
+    }
+    total_ms += value * scale;
   }
   // A year is far beyond any timeout this project has; refusing more keeps
   // every later addition to a deadline free of overflow.

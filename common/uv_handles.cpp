@@ -186,6 +186,40 @@ void Poll::stop() {
   state_->fn = nullptr;
 }
 
+// ---- FsEvent -------------------------------------------------------------
+
+struct FsEvent::State {
+  uv_fs_event_t handle;
+  std::function<void(std::string_view)> fn;
+};
+
+FsEvent::FsEvent(uv_loop_t* loop) : state_(new State) {
+  uv_fs_event_init(loop, &state_->handle);
+  state_->handle.data = state_;
+}
+
+FsEvent::~FsEvent() { close_and_free(state_); }
+
+Result<void> FsEvent::start(const std::string& dir, std::function<void(std::string_view)> fn) {
+  state_->fn = std::move(fn);
+  const int rc = uv_fs_event_start(
+      &state_->handle,
+      [](uv_fs_event_t* h, const char* name, int, int status) {
+        auto* s = static_cast<State*>(h->data);
+        if (status != 0 || name == nullptr || !s->fn) return;
+        auto callback = s->fn;
+        callback(name);
+      },
+      dir.c_str(), 0);
+  if (rc != 0) return Error{"cannot watch " + dir + ": " + uv_strerror(rc), -rc};
+  return {};
+}
+
+void FsEvent::stop() {
+  uv_fs_event_stop(&state_->handle);
+  state_->fn = nullptr;
+}
+
 // ---- Check ---------------------------------------------------------------
 
 struct Check::State {

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
+#include <string_view>
 
 #include <uv.h>
 
@@ -91,6 +93,23 @@ class Poll {
 
   bool ok() const;
   Result<void> start(int events, Fn fn);
+  void stop();
+
+ private:
+  struct State;
+  State* state_;
+};
+
+/// Watches a folder for entries appearing, disappearing or changing
+/// (inotify). The callback gets the entry's name.
+class FsEvent {
+ public:
+  explicit FsEvent(uv_loop_t* loop);
+  ~FsEvent();
+  FsEvent(const FsEvent&) = delete;
+  FsEvent& operator=(const FsEvent&) = delete;
+
+  Result<void> start(const std::string& dir, std::function<void(std::string_view name)> fn);
   void stop();
 
  private:

@@ -43,7 +43,8 @@ void ControlConnection::close() {
   if (auto fn = std::move(on_closed_)) fn();
 }
 
-ControlServer::ControlServer(uv_loop_t* loop, RequestFn on_request) : loop_(loop), on_request_(std::move(on_request)) {}
+ControlServer::ControlServer(uv_loop_t* loop, RequestFn on_request)
+    : loop_(loop), on_request_(std::move(on_request)), watch_(loop) {}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -81,22 +82,46 @@ common::Result<void> clear_socket_path(const std::string& path) {
 
 common::Result<void> ControlServer::listen(const std::string& path, unsigned mode, std::vector<uid_t> allowed_uids) {
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::filesystem::create_directories(dir, ec);
   if (ec) return common::Error{"cannot create the folder of " + path + ": " + ec.message()};
   auto cleared = clear_socket_path(path);
   if (!cleared) return cleared;
-  auto listener = common::uv::Listener::unix_socket(loop_, path, mode,
-                                                    [this](common::uv::Stream conn) { on_accept(std::move(conn)); });
-  if (!listener) return std::move(listener).error();
-  listener_ = std::move(*listener);
   path_ = path;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) inode_ = st.st_ino;
+  mode_ = mode;
   allowed_uids_ = std::move(allowed_uids);
+  if (auto bound = bind(); !bound) return bound;
+  // Someone removing the socket file (a cleanup job, a careless rm) would
+  // cut every client off for good: notice it and bind again.
+  (void)watch_.start(dir.string(), [this](std::string_view name) { on_dir_change(name); });
   return {};
 }
 
+common::Result<void> ControlServer::bind() {
+  auto listener = common::uv::Listener::unix_socket(loop_, path_, mode_,
+                                                    [this](common::uv::Stream conn) { on_accept(std::move(conn)); });
+  if (!listener) return std::move(listener).error();
+  listener_ = std::move(*listener);
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0) inode_ = st.st_ino;
+  return {};
+}
+
+void ControlServer::on_dir_change(std::string_view name) {
+  if (!listener_.is_open() || name != std::filesystem::path(path_).filename().string()) return;
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && st.st_ino == inode_) return;  // still ours
+  if (::lstat(path_.c_str(), &st) == 0) {
+    spdlog::warn("control: {} was replaced by something else; leaving it alone", path_);
+    return;
+  }
+  spdlog::warn("control: the socket {} was removed; creating it again", path_);
+  listener_.close();
+  if (auto bound = bind(); !bound) spdlog::error("control: {}", bound.error().message);
+}
+
 void ControlServer::close() {
+  watch_.stop();
   if (listener_.is_open()) {
     listener_.close();
     // Remove the file only if it is still the one this server created.

@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include "common/result.hpp"
+#include "common/uv_handles.hpp"
 #include "common/uv_stream.hpp"
 #include "ipc/line_framer.hpp"
 #include "ipc/messages.hpp"
@@ -82,6 +83,8 @@ class ControlServer {
   size_t connections() const { return connections_.size(); }
 
  private:
+  common::Result<void> bind();
+  void on_dir_change(std::string_view name);
   void on_accept(common::uv::Stream stream);
   void on_data(const std::shared_ptr<ControlConnection>& conn, std::string_view data);
   void remove(const ControlConnection* conn);
@@ -89,7 +92,9 @@ class ControlServer {
   uv_loop_t* loop_;
   RequestFn on_request_;
   common::uv::Listener listener_;
+  common::uv::FsEvent watch_;
   std::string path_;
+  unsigned mode_ = 0600;
   ino_t inode_ = 0;
   std::vector<uid_t> allowed_uids_;
   std::vector<std::shared_ptr<ControlConnection>> connections_;

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/leftovers.hpp"
 #include "common/sd_notify.hpp"
 #include "common/time.hpp"
 #include "reship/version.hpp"
@@ -50,11 +51,16 @@ Supervisor::Supervisor(uv_loop_t* loop, common::Config config)
   context_.err = &err_;
   // Children must not talk to whatever supervises this supervisor.
   context_.base_env = common::current_environment({"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"});
+  common::set_env(context_.base_env, "RESHIP_SUPERVISOR_SOCKET", config_.supervisor.socket.string());
   context_.on_state_change = [this](const Service& s) { on_state_change(s); };
   for (const auto& sc : config_.services) services_.push_back(std::make_unique<Service>(context_, sc));
 }
 
 Supervisor::~Supervisor() = default;
+
+std::string Supervisor::supervisor_tag() const {
+  return "RESHIP_SUPERVISOR_SOCKET=" + config_.supervisor.socket.string();
+}
 
 common::Result<void> Supervisor::start() {
   started_ms_ = common::monotonic_ms();
@@ -62,6 +68,12 @@ common::Result<void> Supervisor::start() {
   auto listening = control_.listen(config_.supervisor.socket.string(), config_.supervisor.socket_mode,
                                    config_.supervisor.allow_uids);
   if (!listening) return listening;
+  // This socket is ours now, so any process still tagged with it belongs to a
+  // supervisor that died outright: stop it before starting services anew, so
+  // that no service ever runs twice.
+  if (const int killed = common::kill_processes_with_env(supervisor_tag()); killed > 0) {
+    spdlog::warn("stopped {} process(es) left by a previous supervisor on this socket", killed);
+  }
   reaper_.on_pass([this] {
     for (auto& s : services_) s->check_group();
   });

@@ -49,6 +49,8 @@ class Supervisor {
   void maybe_notify_ready();
   void finish();
   ipc::HelloReply hello() const;
+  /// The environment entry every child carries: which supervisor runs it.
+  std::string supervisor_tag() const;
   ipc::StatusReply status() const;
 
   uv_loop_t* loop_;

@@ -34,6 +34,7 @@ struct ParserCallbacks {
   static int on_header_field(llhttp_t* p, const char* at, size_t length) {
     RequestParser& s = self(p);
     if (!s.count_header_bytes(length)) return -1;
+    s.name_bytes_ += length;
     if (in_trailer(s)) return 0;
     std::string& bytes = s.request_.header_bytes_;
     if (!s.in_value_ && s.field_start_ == std::string::npos) {
@@ -53,8 +54,11 @@ struct ParserCallbacks {
 
   static int on_header_field_complete(llhttp_t* p) {
     RequestParser& s = self(p);
+    // Debian's llhttp 8.1 lets ": value" through (fixed upstream later). A
+    // proxy may read such a line as the end of the headers: refuse it, or
+    // requests could be smuggled past it.
+    if (s.name_bytes_ == 0) return s.fail(400, "bad_request", "a header has an empty name");
     if (in_trailer(s)) return s.count_header_bytes(4) ? 0 : -1;
-    if (s.field_start_ == std::string::npos) s.field_start_ = s.request_.header_bytes_.size();
     s.name_length_ = s.request_.header_bytes_.size() - s.field_start_;
     s.in_value_ = true;
     // ": " and the line end count towards the limit too.
@@ -71,6 +75,7 @@ struct ParserCallbacks {
 
   static int on_header_value_complete(llhttp_t* p) {
     RequestParser& s = self(p);
+    s.name_bytes_ = 0;
     if (in_trailer(s)) return 0;
     std::string& bytes = s.request_.header_bytes_;
     const size_t value_start = s.field_start_ + s.name_length_;

@@ -85,6 +85,7 @@ class RequestParser {
   size_t raw_header_bytes_ = 0;  // every byte fed while still in the headers
   size_t field_start_ = 0;
   size_t name_length_ = 0;
+  size_t name_bytes_ = 0;  // of the field name being read (an empty one is refused)
   bool in_value_ = false;
   bool expects_continue_ = false;
   bool complete_ = false;

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <regex>
 
-#include "back/leftover_builds.hpp"
 #include "common/process_spawn.hpp"
 #include "common/time.hpp"
 #include "tests/support/binaries.hpp"

@@ -245,3 +245,19 @@ TEST_CASE("http parser: trailers of a chunked body never pass for headers", "[un
   REQUIRE(seen[0].headers.size() == 1);
   CHECK(seen[0].headers[0].first == "transfer-encoding");
 }
+
+TEST_CASE("http parser: a header with an empty name is refused, trailers still pass", "[unit]") {
+  // Found by the http_request fuzzer: a proxy may read "\r\n:" as the end of
+  // the headers, so letting it through could smuggle a request past it.
+  const auto empty = parse("GET / HTTP/1.1\r\nHost: a\r\n: no-name\r\n\r\n");
+  CHECK(empty.requests == 0);
+  REQUIRE(empty.error);
+  CHECK(empty.error->status == 400);
+  CHECK(empty.error->message == "a header has an empty name");
+  std::vector<Seen> seen;
+  const auto trailer = parse(
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n", &seen);
+  CHECK_FALSE(trailer.error);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].body == "abc");
+}

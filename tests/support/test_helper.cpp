@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +120,7 @@ int usage() {
                "usage: reship-test-helper MODE [ARGS]\n"
                "  sleep                      run until signalled\n"
                "  ignore-term                run, ignoring SIGTERM\n"
+               "  ids                        print uid, gid and groups, then run\n"
                "  slow-term [MS]             on SIGTERM take MS (500) to shut down, exit 0\n"
                "  exit CODE [DELAY_MS]       exit with CODE after DELAY_MS\n"
                "  crash [DELAY_MS]           print a stack trace to stderr, exit 1\n"
@@ -161,6 +163,16 @@ int main(int argc, char** argv) {
       sleep_ms(grace);
       _exit(0);
     });
+    say_ready();
+    sleep_forever();
+  }
+  if (mode == "ids") {
+    // Who this process runs as: uid, gid and supplementary groups.
+    gid_t groups[64];
+    const int n = ::getgroups(64, groups);
+    std::string line = "ids uid=" + std::to_string(::getuid()) + " gid=" + std::to_string(::getgid()) + " groups=";
+    for (int i = 0; i < n; ++i) line += (i ? "," : "") + std::to_string(groups[i]);
+    say(line);
     say_ready();
     sleep_forever();
   }

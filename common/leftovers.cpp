@@ -1,4 +1,4 @@
-#include "back/leftover_builds.hpp"
+#include "common/leftovers.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -10,7 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace reship::back {
+namespace reship::common {
 namespace {
 
 bool environ_has(pid_t pid, const std::string& entry) {
@@ -34,8 +34,7 @@ bool environ_has(pid_t pid, const std::string& entry) {
 
 }  // namespace
 
-int kill_leftover_builds(const std::string& deploy_id) {
-  const std::string entry = "RESHIP_DEPLOY_ID=" + deploy_id;
+int kill_processes_with_env(const std::string& entry) {
   int found = 0;
   std::error_code ec;
   for (const auto& dir : std::filesystem::directory_iterator("/proc", ec)) {
@@ -47,9 +46,9 @@ int kill_leftover_builds(const std::string& deploy_id) {
     const pid_t pgid = ::getpgid(pid);
     if (pgid > 0 && pgid != ::getpgrp()) ::kill(-pgid, SIGKILL);
     ::kill(pid, SIGKILL);
-    spdlog::warn("deploy {}: killed leftover build process {}", deploy_id, pid);
+    spdlog::warn("killed leftover process {} ({})", pid, entry);
   }
   return found;
 }
 
-}  // namespace reship::back
+}  // namespace reship::common

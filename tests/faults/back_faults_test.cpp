@@ -1,0 +1,224 @@
+// Faults around reship-back: its build killed, itself killed at each phase
+// of a deploy, a full disk, a damaged or busy database, a jumping clock,
+// secrets in the environment.
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/mount.h>
+
+#include <fstream>
+#include <regex>
+
+#include <simdjson.h>
+
+#include "tests/support/back_fixture.hpp"
+#include "tests/support/binaries.hpp"
+
+using namespace reship::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string field(const std::string& body, const char* key) {
+  simdjson::dom::parser parser;
+  std::string_view v;
+  if (parser.parse(body)[key].get_string().get(v)) return "";
+  return std::string(v);
+}
+
+// The pid a build printed as "pid=N".
+pid_t printed_pid(const std::string& log) {
+  std::smatch m;
+  if (!std::regex_search(log, m, std::regex("build pid=([0-9]+)"))) return 0;
+  return static_cast<pid_t>(std::stol(m[1].str()));
+}
+
+std::string config(const std::string& builds, const std::string& extra_services = "",
+                   const std::string& platform = "web") {
+  return R"(
+[services.web]
+command = ["@helper", "sleep"]
+)" + extra_services + R"(
+[scopes]
+platform = [")" + platform + R"("]
+other = ["web"]
+[back]
+listen = @listen
+state_dir = "state"
+[builds]
+)" + builds;
+}
+
+}  // namespace
+
+TEST_CASE("back faults: a build killed by SIGKILL fails with the signal", "[integration][faults]") {
+  BackFixture f(config(R"(platform = ["sh", "-c", "echo build pid=$$; exec sleep 30"])"));
+  f.start_back();
+  auto created = f.request("POST", "/api/v1/deploys", R"({"scope":"platform","mode":"build"})");
+  const std::string id = field(created.body, "deployId");
+  const auto log = f.dir().path() / "state/logs" / (id + ".log");
+  pid_t pid = 0;
+  REQUIRE(wait_until([&] { return (pid = printed_pid(read_file(log))) > 0; }, 10s));
+  ::kill(pid, SIGKILL);
+  auto done = f.request("GET", "/api/v1/deploys/" + id + "?wait=20");
+  CHECK(field(done.body, "status") == "failed");
+  CHECK(field(done.body, "signal") == "KILL");
+  CHECK_THAT(field(done.body, "errorSummary"), Catch::StartsWith("build failed: killed by signal KILL"));
+}
+
+TEST_CASE("back faults: killed with a deploy queued, the next start runs it", "[integration][faults]") {
+  BackFixture f(config(R"(platform = ["sh", "-c", "echo build pid=$$; sleep 30"]
+other = ["sh", "-c", "echo other built"])"));
+  f.start_supervisor();
+  f.start_back();
+  const std::string running = field(f.request("POST", "/api/v1/deploys", R"({"scope":"platform","mode":"build"})").body, "deployId");
+  const std::string queued = field(f.request("POST", "/api/v1/deploys", R"({"scope":"other","mode":"build"})").body, "deployId");
+  REQUIRE(wait_until([&] { return printed_pid(read_file(f.dir().path() / "state/logs" / (running + ".log"))) > 0; }, 10s));
+  f.back()->signal(SIGKILL);
+  f.back()->wait(5s);
+  f.start_back();
+  CHECK(field(f.request("GET", "/api/v1/deploys/" + running).body, "status") == "interrupted");
+  auto resumed = f.request("GET", "/api/v1/deploys/" + queued + "?wait=20");
+  CHECK(field(resumed.body, "status") == "succeeded");
+}
+
+TEST_CASE("back faults: killed while restarting services, the record says interrupted", "[integration][faults]") {
+  const int port = free_port();
+  BackFixture f(config(R"(platform = ["sh", "-c", "echo built"])", R"(
+[services.slow]
+command = ["@helper", "listen", ")" + std::to_string(port) + R"(", "3000"]
+ready = "tcp://127.0.0.1:)" + std::to_string(port) + R"("
+)", "slow"));
+  f.start_supervisor();
+  REQUIRE(f.supervisor().wait_state("slow", "running", 10s));
+  f.start_back();
+  const std::string id = field(f.request("POST", "/api/v1/deploys", R"({"scope":"platform"})").body, "deployId");
+  REQUIRE(wait_until([&] { return field(f.request("GET", "/api/v1/deploys/" + id).body, "status") == "restarting"; }, 10s));
+  f.back()->signal(SIGKILL);
+  f.back()->wait(5s);
+  f.start_back();
+  auto record = f.request("GET", "/api/v1/deploys/" + id);
+  CHECK(field(record.body, "status") == "interrupted");
+  CHECK_THAT(field(record.body, "errorSummary"), Catch::StartsWith("reship-back stopped while this deploy was restarting"));
+  // The restart itself was the supervisor's: it went on to its end.
+  CHECK(f.supervisor().wait_state("slow", "running", 10s));
+}
+
+TEST_CASE("back faults: killed right after answering, the record is final and complete", "[integration][faults]") {
+  BackFixture f(config(R"(platform = ["sh", "-c", "echo built"])"));
+  f.start_supervisor();
+  f.start_back();
+  auto answer = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform"})");
+  CHECK(answer.status == 200);
+  const std::string id = field(answer.body, "deployId");
+  f.back()->signal(SIGKILL);  // as soon as the answer is out
+  f.back()->wait(5s);
+  f.start_back();
+  auto record = f.request("GET", "/api/v1/deploys/" + id);
+  CHECK(field(record.body, "status") == "succeeded");
+  auto log = f.request("GET", "/api/v1/deploys/" + id + "/log");
+  CHECK_THAT(log.body, Catch::Contains("\n[reship] deploy succeeded after "));
+}
+
+TEST_CASE("back faults: a full state dir gives a clear error, no crash, nothing lost", "[integration][faults]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: mounting a small tmpfs needs root");
+    return;
+  }
+  BackFixture f(config(R"(platform = ["sh", "-c", "for i in $(seq 40000); do echo line $i of a build that writes far more than the disk holds; done"])"));
+  const auto state = f.dir().path() / "state";
+  std::filesystem::create_directories(state);
+  if (::mount("tmpfs", state.c_str(), "tmpfs", 0, "size=1m") != 0) {
+    WARN("skipped: cannot mount a tmpfs here");
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{state.string()};
+  f.start_supervisor();
+  f.start_back();
+  auto answer = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  INFO(answer.body);
+  CHECK(answer.status == 200);  // the build itself succeeded
+  CHECK_THAT(field(answer.body, "errorSummary"),
+             Catch::Contains("the log is incomplete: cannot write the log: No space left on device"));
+  // The API still serves the record, the daemon is alive.
+  const std::string id = field(answer.body, "deployId");
+  auto record = f.request("GET", "/api/v1/deploys/" + id);
+  CHECK(record.status == 200);
+  CHECK_THAT(field(record.body, "errorSummary"), Catch::Contains("No space left on device"));
+  CHECK(f.request("GET", "/healthz").status == 200);
+}
+
+TEST_CASE("back faults: a damaged database stops the start with exit 2 and advice", "[integration][faults]") {
+  TempDir dir;
+  dir.write("state/deploys.db", std::string(16384, 'x'));
+  const auto file = dir.write("reship.toml", "[back]\nlisten = [\"unix:b.sock\"]\nstate_dir = \"state\"\n").string();
+  auto r = run_command({kBackBin, "--config", file}, 10s);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("is damaged") && Catch::Contains("move it aside"));
+}
+
+TEST_CASE("back faults: a database locked by another process stops the start with exit 2", "[integration][faults]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "state");
+  const auto file = dir.write("reship.toml", "[back]\nlisten = [\"unix:b.sock\"]\nstate_dir = \"state\"\n").string();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir / "state/deploys.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; CREATE TABLE t(x); INSERT INTO t VALUES(1);", nullptr,
+                       nullptr, nullptr) == SQLITE_OK);
+  auto r = run_command({kBackBin, "--config", file}, 20s);
+  sqlite3_close(db);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("is locked"));
+}
+
+TEST_CASE("back faults: a second reship-back on the same state_dir refuses to start", "[integration][faults]") {
+  BackFixture f(config(R"(platform = ["true"])"));
+  f.start_back();
+  std::string config_text = read_file(f.config_path());
+  config_text.replace(config_text.find("unix:run/back.sock"), 18, "unix:run/other.sock");
+  const auto second = f.dir().write("second.toml", config_text);
+  auto r = run_command({kBackBin, "--config", second.string()}, 10s);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("another reship-back (pid " + std::to_string(f.back()->pid()) + ") uses the state_dir"));
+}
+
+TEST_CASE("back faults: durations come from a monotonic clock, whatever the wall clock does",
+          "[integration][faults]") {
+  if (run_command({"sh", "-c", "command -v faketime"}).exit_code != 0) {
+    WARN("skipped: faketime is not installed (apt-get install faketime)");
+    return;
+  }
+  // The build itself runs with a clean environment: faketime's preload must
+  // not speed up its sleep.
+  BackFixture f(config(R"(platform = ["env", "-i", "PATH=/usr/bin:/bin", "sleep", "0.5"])"));
+  // The wall clock runs ten times too fast for reship-back; the monotonic
+  // clock is left alone.
+  f.dir().write("fake.sh", "#!/bin/sh\nFAKETIME_DONT_FAKE_MONOTONIC=1 exec faketime -f '+0 x10' \"$@\"\n");
+  std::filesystem::permissions(f.dir() / "fake.sh", std::filesystem::perms::owner_all);
+  ChildProcess back({(f.dir() / "fake.sh").string(), kBackBin, "--config", f.config_path()},
+                    (f.dir().path() / "back.log").string());
+  f.wait_back_ready();
+  auto answer = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  simdjson::dom::parser parser;
+  const int64_t duration = parser.parse(answer.body)["durationMs"].get_int64().value();
+  CHECK(duration >= 450);
+  CHECK(duration < 3000);  // not ten times 500 ms
+}
+
+TEST_CASE("back faults: builds never see the tokens or reship-back's secrets", "[integration][faults]") {
+  BackFixture f(config(R"(platform = ["env"])"));
+  ChildProcess back({kBackBin, "--config", f.config_path()}, (f.dir().path() / "back.log").string(),
+                    {{"RESHIP_TOKEN", "s3cret-token-value"}});
+  f.wait_back_ready();
+  auto answer = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  const std::string id = field(answer.body, "deployId");
+  const std::string log = f.request("GET", "/api/v1/deploys/" + id + "/log").body;
+  CHECK_THAT(log, Catch::Contains("RESHIP_DEPLOY_ID=" + id));
+  CHECK(log.find("s3cret-token-value") == std::string::npos);
+  CHECK(log.find("RESHIP_TOKEN") == std::string::npos);
+}
