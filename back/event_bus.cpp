@@ -10,6 +10,10 @@ namespace {
 
 constexpr uint64_t kSeqBlock = 10'000;
 
+// What an event really costs in the ring: its strings and the bookkeeping
+// around them, so that the byte bound is a bound on memory.
+size_t footprint(const Event& e) { return sizeof(Event) + e.json.size() + e.type.size() + e.deploy_id.size() + 64; }
+
 }  // namespace
 
 // ---- EventBatch ------------------------------------------------------------------
@@ -95,13 +99,13 @@ uint64_t EventBus::publish(std::string_view type, std::string_view deploy_id,
   if (fill) fill(w);
   w.end_object();
   e.json = std::move(w).str();
-  ring_bytes_ += e.json.size();
+  ring_bytes_ += footprint(e);
   ring_.push_back(std::move(e));
   ++pending_;
   // Evict the oldest, but never an event not delivered yet, nor while a
   // delivery holds pointers into the ring.
   while (!flushing_ && (ring_.size() > max_events_ || ring_bytes_ > max_bytes_) && ring_.size() > pending_) {
-    ring_bytes_ -= ring_.front().json.size();
+    ring_bytes_ -= footprint(ring_.front());
     ring_.pop_front();
   }
   return next_seq_ - 1;
@@ -142,7 +146,7 @@ void EventBus::flush() {
   deliver_all();
   flushing_ = false;
   while ((ring_.size() > max_events_ || ring_bytes_ > max_bytes_) && ring_.size() > pending_) {
-    ring_bytes_ -= ring_.front().json.size();
+    ring_bytes_ -= footprint(ring_.front());
     ring_.pop_front();
   }
 }

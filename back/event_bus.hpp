@@ -65,8 +65,8 @@ class EventBus {
  public:
   using Deliver = std::function<void(const EventBatch& batch)>;
 
-  /// `max_events` and `max_bytes` bound the ring.
-  EventBus(uv_loop_t* loop, size_t max_events = 50'000, size_t max_bytes = 4 * 1024 * 1024);
+  /// `max_events` and `max_bytes` (of memory) bound the ring.
+  EventBus(uv_loop_t* loop, size_t max_events = 20'000, size_t max_bytes = 2 * 1024 * 1024);
   ~EventBus();
   EventBus(const EventBus&) = delete;
   EventBus& operator=(const EventBus&) = delete;

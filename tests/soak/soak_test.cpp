@@ -1,0 +1,225 @@
+// Load and soak: many deploys and control requests with memory and
+// descriptors flat, many subscribers, many idle connections, and the
+// daemons clean under valgrind. Figures go to the test output (for
+// docs/performance.md).
+
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <fstream>
+
+#include <simdjson.h>
+
+#include "tests/support/back_fixture.hpp"
+#include "tests/support/binaries.hpp"
+
+using namespace reship;
+using namespace reship::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Usage {
+  long rss_kib = 0;
+  size_t fds = 0;
+};
+
+Usage usage_of(pid_t pid) {
+  Usage u;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) u.rss_kib = std::stol(line.substr(6));
+  }
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       it != std::filesystem::directory_iterator(); ++it) {
+    ++u.fds;
+  }
+  return u;
+}
+
+const char* kConfig = R"(
+[services.web]
+command = ["@helper", "sleep"]
+[scopes]
+platform = ["web"]
+[back]
+listen = @listen
+state_dir = "state"
+keep_logs = 50
+[builds]
+platform = ["true"]
+)";
+
+}  // namespace
+
+TEST_CASE("soak: 2,000 deploys back to back, reship-back's memory and descriptors stay bounded",
+          "[integration][slow][soak]") {
+  BackFixture f(kConfig);
+  f.start_back();
+  // Descriptors at rest (perhaps with the readiness check's connection
+  // still open); the connection of the last request may take a moment to be
+  // closed by the server, so each measure waits for that.
+  const Usage at_start = usage_of(f.back()->pid());
+  const auto settled = [&] {
+    Usage u;
+    wait_until([&] { u = usage_of(f.back()->pid()); return u.fds <= at_start.fds; }, 2s);
+    return u;
+  };
+  Usage at_100;
+  Usage at_1000;
+  for (int i = 1; i <= 2000; ++i) {
+    auto r = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+    REQUIRE(r.status == 200);
+    if (i == 100) at_100 = settled();
+    if (i == 1000) at_1000 = settled();
+  }
+  const Usage at_2000 = settled();
+  WARN("soak: reship-back RSS/fds after 100 deploys: " << at_100.rss_kib << " KiB, " << at_100.fds
+                                                       << "; after 1000: " << at_1000.rss_kib << " KiB, "
+                                                       << at_1000.fds << "; after 2000: " << at_2000.rss_kib
+                                                       << " KiB, " << at_2000.fds);
+  // No descriptor accumulates (the first measure may still count the
+  // readiness check's connection).
+  CHECK(at_1000.fds <= at_100.fds);
+  CHECK(at_2000.fds <= at_100.fds);
+  // Memory grows only while the ring of recent events (2 MiB) fills, then
+  // stays put.
+  CHECK(at_1000.rss_kib - at_100.rss_kib < 3072);
+  CHECK(at_2000.rss_kib - at_1000.rss_kib < 768);
+  // Retention kept 50 logs.
+  size_t logs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(f.dir().path() / "state/logs")) {
+    logs += e.path().extension() == ".log";
+  }
+  CHECK(logs == 50);
+}
+
+TEST_CASE("soak: 10,000 control requests, the supervisor's memory and descriptors stay flat",
+          "[integration][slow][soak]") {
+  SupervisorFixture sup(R"(
+[services.web]
+command = ["@helper", "sleep"]
+)");
+  sup.start();
+  auto client = ipc::BlockingClient::connect(sup.socket());
+  REQUIRE(client.ok());
+  Usage at_100;
+  for (int i = 1; i <= 10'000; ++i) {
+    const std::string id = std::to_string(i);
+    auto reply = client->request(R"({"id":")" + id + R"(","op":"status"})" "\n", id, nullptr, common::Millis(5000));
+    REQUIRE(reply.ok());
+    if (i == 100) at_100 = usage_of(sup.process()->pid());
+  }
+  const Usage at_end = usage_of(sup.process()->pid());
+  WARN("soak: reship-supervisor after 100 requests: RSS " << at_100.rss_kib << " KiB, " << at_100.fds
+                                                         << " fds; after 10000: RSS " << at_end.rss_kib << " KiB, "
+                                                         << at_end.fds << " fds");
+  CHECK(at_end.fds == at_100.fds);
+  CHECK(at_end.rss_kib - at_100.rss_kib < 512);
+}
+
+TEST_CASE("soak: 500 concurrent SSE subscribers all see a deploy to its end", "[integration][slow][soak]") {
+  BackFixture f(kConfig);
+  f.start_back();
+  std::vector<TestClient> subscribers;
+  for (int i = 0; i < 500; ++i) {
+    subscribers.push_back(f.client());
+    REQUIRE(subscribers.back().send("GET /api/v1/events HTTP/1.0\r\nHost: t\r\n\r\n"));
+  }
+  for (auto& s : subscribers) REQUIRE(s.wait_for_bytes(": reship events", 10s));
+  auto r = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  REQUIRE(r.status == 200);
+  int complete = 0;
+  for (auto& s : subscribers) complete += s.wait_for_bytes("event: deploy.done", 10s) ? 1 : 0;
+  CHECK(complete == 500);
+  auto metrics = f.request("GET", "/metrics");
+  CHECK_THAT(metrics.body, Catch::Contains("reship_event_subscribers 500"));
+}
+
+TEST_CASE("soak: 5,000 idle connections hit the limit with 503, no descriptor runs out",
+          "[integration][slow][soak]") {
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_max < 6000) {
+    WARN("skipped: the descriptor limit (" << files.rlim_max << ") is below 6000");
+    return;
+  }
+  files.rlim_cur = files.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &files);
+  BackFixture f(kConfig, /*tcp=*/true);
+  f.start_back();
+  const Usage before = usage_of(f.back()->pid());
+  std::vector<TestClient> idle;
+  for (int i = 0; i < 5000; ++i) {
+    idle.push_back(TestClient::tcp(f.port()));
+    REQUIRE(idle.back().connected());
+  }
+  // Past max_connections (1024) every connection is answered 503 (or, when
+  // too many are being refused at once, just closed); the accepted ones stay
+  // open and idle.
+  std::vector<pollfd> fds;
+  for (const auto& c : idle) fds.push_back({c.fd(), POLLIN, 0});
+  size_t ended = 0;
+  wait_until([&] {
+    ::poll(fds.data(), fds.size(), 100);
+    ended = 0;
+    for (const auto& p : fds) ended += p.revents != 0;
+    return ended >= 5000 - 1024;
+  }, 20s);
+  size_t answered_503 = 0;
+  for (size_t i = 0; i < idle.size(); ++i) {
+    char head[64];
+    const ssize_t n = fds[i].revents != 0 ? ::recv(fds[i].fd, head, sizeof head, MSG_DONTWAIT | MSG_PEEK) : 0;
+    if (n > 0 && std::string_view(head, static_cast<size_t>(n)).find(" 503 ") != std::string_view::npos) {
+      ++answered_503;
+    }
+  }
+  WARN("soak: of 5000 idle connections, " << 5000 - ended << " were kept, " << ended << " refused ("
+                                          << answered_503 << " of them with a 503 answer)");
+  CHECK(ended >= 5000 - 1024);
+  CHECK(answered_503 > 0);
+  // Still serving once they go, and every descriptor is given back.
+  idle.clear();
+  CHECK(wait_until([&] { return f.request("GET", "/healthz").status == 200; }, 10s));
+  CHECK(wait_until([&] { return usage_of(f.back()->pid()).fds <= before.fds + 2; }, 10s));
+}
+
+TEST_CASE("soak: both daemons run a few deploys under valgrind without an error or a leak",
+          "[integration][slow][valgrind]") {
+#ifdef RESHIP_SANITIZED
+  WARN("skipped: valgrind cannot run sanitized binaries (the default build runs this test)");
+  return;
+#endif
+  if (run_command({"sh", "-c", "command -v valgrind"}).exit_code != 0) {
+    WARN("skipped: valgrind is not installed");
+    return;
+  }
+  BackFixture f(kConfig);
+  const std::string vg = "valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "
+                         "--show-leak-kinds=definite --track-fds=no --quiet";
+  // The supervisor runs reship-back too: both under valgrind.
+  f.dir().write("vg.sh", "#!/bin/sh\nexec " + vg + " --log-file=\"$VG_LOG\" \"$@\"\n");
+  std::filesystem::permissions(f.dir() / "vg.sh", std::filesystem::perms::owner_all);
+  ChildProcess sup({(f.dir() / "vg.sh").string(), kSupervisorBin, "--config", f.config_path()},
+                   (f.dir().path() / "supervisor.log").string(), {{"VG_LOG", (f.dir() / "vg-supervisor.log").string()}});
+  REQUIRE(wait_until([&] { return ipc::BlockingClient::connect(f.supervisor().socket()).ok(); }, 60s));
+  ChildProcess back({(f.dir() / "vg.sh").string(), kBackBin, "--config", f.config_path()},
+                    (f.dir().path() / "back.log").string(), {{"VG_LOG", (f.dir() / "vg-back.log").string()}});
+  f.wait_back_ready(60s);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform"})", "", 60s).status == 200);
+  }
+  back.signal(SIGTERM);
+  CHECK(back.wait(60s) == 0);
+  sup.signal(SIGTERM);
+  CHECK(sup.wait(60s) == 0);
+  INFO(read_file(f.dir() / "vg-back.log") << read_file(f.dir() / "vg-supervisor.log"));
+  CHECK(read_file(f.dir() / "vg-back.log").find("definitely lost") == std::string::npos);
+  CHECK(read_file(f.dir() / "vg-supervisor.log").find("ERROR SUMMARY") == std::string::npos);
+}
