@@ -89,9 +89,12 @@ TEST_CASE("soak: 2,000 deploys back to back, reship-back's memory and descriptor
   CHECK(at_1000.fds <= at_100.fds);
   CHECK(at_2000.fds <= at_100.fds);
   // Memory grows only while the ring of recent events (2 MiB) fills, then
-  // stays put.
+  // stays put. (Under ASan, whose quarantine holds freed memory, only
+  // descriptors are checked.)
+#ifndef RESHIP_SANITIZED
   CHECK(at_1000.rss_kib - at_100.rss_kib < 3072);
   CHECK(at_2000.rss_kib - at_1000.rss_kib < 768);
+#endif
   // Retention kept 50 logs.
   size_t logs = 0;
   for (const auto& e : std::filesystem::directory_iterator(f.dir().path() / "state/logs")) {
@@ -121,7 +124,9 @@ command = ["@helper", "sleep"]
                                                          << " fds; after 10000: RSS " << at_end.rss_kib << " KiB, "
                                                          << at_end.fds << " fds");
   CHECK(at_end.fds == at_100.fds);
+#ifndef RESHIP_SANITIZED
   CHECK(at_end.rss_kib - at_100.rss_kib < 512);
+#endif
 }
 
 TEST_CASE("soak: 500 concurrent SSE subscribers all see a deploy to its end", "[integration][slow][soak]") {
