@@ -17,9 +17,6 @@ namespace reship::back {
 
 namespace {
 
-// A log line longer than this travels in events cut, with a note; the log
-// file keeps it whole.
-constexpr size_t kMaxEventLine = 64 * 1024;
 // How much of the end of a failed build's log is searched for its telling
 // lines: enough for any real error, bounded so a huge log does not stall the
 // loop.
@@ -69,40 +66,35 @@ struct DeployService::Active {
   bool restarting = false;
 };
 
-/// Feeds build output to the log, the error collector and the event bus.
+/// Feeds build output to the log and, one run of lines per read, to the
+/// event bus.
 class DeployService::Output final : public BuildOutput {
  public:
   Output(DeployService& service, Active& deploy) : service_(service), d_(deploy) {}
 
   void begin_read(LogStream stream, int64_t at_ms) override {
-    stream_ = stream;
     d_.log->begin(stream, at_ms);
+    run_ = LogRun{d_.record.id, stream_name(stream), at_ms, d_.log->bytes(), 0, 0};
   }
 
   void line(std::string_view text) override {
-    const int64_t offset = d_.log->add(text);
-    service_.events_.publish("deploy.log", d_.record.id, [&](common::JsonWriter& w) {
-      w.field("stream", stream_name(stream_));
-      if (text.size() <= kMaxEventLine) {
-        w.field("line", text);
-      } else {
-        const size_t cut = common::utf8_safe_cut(text, kMaxEventLine);
-        w.field("line", text.substr(0, cut));
-        w.field("truncated", text.size() - cut);
-      }
-      w.field("offset", offset);
-    });
+    d_.log->add(text);
+    ++run_.lines;
   }
 
   void end_read() override {
     d_.log->end();
     d_.record.log_bytes = d_.log->bytes();
+    // Lines the log could not take (a full disk) are not announced either.
+    if (d_.log->error()) return;
+    run_.bytes = static_cast<uint64_t>(d_.log->bytes() - run_.offset);
+    service_.events_.publish_log(std::move(run_));
   }
 
  private:
   DeployService& service_;
   Active& d_;
-  LogStream stream_ = LogStream::out;
+  LogRun run_;
 };
 
 // ---- set-up ---------------------------------------------------------------------
@@ -118,7 +110,13 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
       reaper_(reaper),
       queue_(config.back.covers),
       self_restart_timer_(loop),
-      retry_timer_(loop) {}
+      retry_timer_(loop) {
+  // Log events are read back from the log only when someone listens.
+  events_.set_log_reader([&logs](const std::string& id, int64_t offset, uint64_t bytes) {
+    auto text = logs.read(id, offset, static_cast<size_t>(bytes), nullptr);
+    return text ? std::move(*text) : std::string();
+  });
+}
 
 DeployService::~DeployService() = default;
 
@@ -709,13 +707,10 @@ void DeployService::retry_unsaved() {
 
 void DeployService::log_line(Active& d, const std::string& text) {
   if (!d.log) return;
-  d.log->begin(LogStream::reship, common::unix_ms());
-  const int64_t offset = d.log->add("[reship] " + text);
-  d.log->end();
-  d.record.log_bytes = d.log->bytes();
-  events_.publish("deploy.log", d.record.id, [&](common::JsonWriter& w) {
-    w.field("stream", "reship").field("line", "[reship] " + text).field("offset", offset);
-  });
+  // The same path as build output, under a stream of its own.
+  d.output->begin_read(LogStream::reship, common::unix_ms());
+  d.output->line("[reship] " + text);
+  d.output->end_read();
 }
 
 void DeployService::check_groups() {

@@ -4,15 +4,17 @@
 
 #include "back/deploy_store.hpp"
 #include "common/time.hpp"
+#include "common/utf8.hpp"
 
 namespace reship::back {
 namespace {
 
 constexpr uint64_t kSeqBlock = 10'000;
 
-// What an event really costs in the ring: its strings and the bookkeeping
+// What an entry really costs in the ring: its strings and the bookkeeping
 // around them, so that the byte bound is a bound on memory.
-size_t footprint(const Event& e) { return sizeof(Event) + e.json.size() + e.type.size() + e.deploy_id.size() + 64; }
+size_t footprint(const Event& e) { return sizeof(Event) + e.json.size() + e.type.size() + e.deploy_id.size() + 96; }
+size_t footprint(const LogRun& r) { return sizeof(LogRun) + r.deploy_id.size() + r.stream.size() + 96; }
 
 }  // namespace
 
@@ -51,8 +53,8 @@ std::shared_ptr<const std::string> EventBatch::sse(const std::string& deploy_id)
 
 // ---- EventBus --------------------------------------------------------------------
 
-EventBus::EventBus(uv_loop_t* loop, size_t max_events, size_t max_bytes)
-    : check_(loop), max_events_(max_events), max_bytes_(max_bytes) {
+EventBus::EventBus(uv_loop_t* loop, size_t max_entries, size_t max_bytes)
+    : check_(loop), max_entries_(max_entries), max_bytes_(max_bytes) {
   check_.start([this] { flush(); });
 }
 
@@ -67,48 +69,122 @@ common::Result<void> EventBus::use_store(DeployStore* store) {
   return {};
 }
 
-uint64_t EventBus::take_seq() {
-  if (next_seq_ >= reserved_end_ && store_ != nullptr) {
-    auto first = store_->reserve_event_seqs(kSeqBlock);
+uint64_t EventBus::take_seqs(uint64_t count) {
+  // A run's seqs must be consecutive: take a fresh block when this one
+  // cannot hold them all.
+  if (next_seq_ + count > reserved_end_ && store_ != nullptr) {
+    const uint64_t block = std::max(kSeqBlock, count);
+    auto first = store_->reserve_event_seqs(block);
     if (first) {
       next_seq_ = *first;
-      reserved_end_ = *first + kSeqBlock;
+      reserved_end_ = *first + block;
     } else {
       // Seqs stay unique in this run; only their persistence across a restart
       // is at risk, and a restart reserves anew.
       spdlog::error("{}", first.error().message);
-      reserved_end_ = next_seq_ + kSeqBlock;
+      reserved_end_ = next_seq_ + block;
     }
   }
-  return next_seq_++;
+  const uint64_t first = next_seq_;
+  next_seq_ += count;
+  return first;
+}
+
+const std::string& EventBus::at_text(int64_t unix_ms) {
+  if (unix_ms != at_ms_) {
+    at_ms_ = unix_ms;
+    at_text_ = common::iso8601_utc(unix_ms);
+  }
+  return at_text_;
+}
+
+void EventBus::push(Entry entry) {
+  ring_bytes_ += entry.footprint;
+  ring_.push_back(std::move(entry));
+  ++pending_;
+  // Evict the oldest, but never what is not delivered yet, nor while a
+  // delivery holds pointers into the ring.
+  if (!flushing_) trim(pending_);
+}
+
+void EventBus::trim(size_t keep_pending) {
+  while ((ring_.size() > max_entries_ || ring_bytes_ > max_bytes_) && ring_.size() > keep_pending) {
+    ring_bytes_ -= ring_.front().footprint;
+    ring_.pop_front();
+  }
 }
 
 uint64_t EventBus::publish(std::string_view type, std::string_view deploy_id,
                            const std::function<void(common::JsonWriter&)>& fill) {
-  Event e;
-  e.seq = take_seq();
-  e.type = type;
-  e.deploy_id = deploy_id;
-  const int64_t now = common::unix_ms();
-  if (now != at_ms_) {
-    at_ms_ = now;
-    at_text_ = common::iso8601_utc(now);
-  }
+  auto e = std::make_shared<Event>();
+  e->seq = take_seqs(1);
+  e->type = type;
+  e->deploy_id = deploy_id;
   common::JsonWriter w(128);
-  w.begin_object().field("seq", e.seq).field("type", type).field("at", at_text_).field("deployId", deploy_id);
+  w.begin_object().field("seq", e->seq).field("type", type).field("at", at_text(common::unix_ms()));
+  w.field("deployId", deploy_id);
   if (fill) fill(w);
   w.end_object();
-  e.json = std::move(w).str();
-  ring_bytes_ += footprint(e);
-  ring_.push_back(std::move(e));
-  ++pending_;
-  // Evict the oldest, but never an event not delivered yet, nor while a
-  // delivery holds pointers into the ring.
-  while (!flushing_ && (ring_.size() > max_events_ || ring_bytes_ > max_bytes_) && ring_.size() > pending_) {
-    ring_bytes_ -= footprint(ring_.front());
-    ring_.pop_front();
-  }
+  e->json = std::move(w).str();
+  const uint64_t seq = e->seq;
+  Entry entry;
+  entry.first_seq = seq;
+  entry.footprint = footprint(*e);
+  entry.event = std::move(e);
+  push(std::move(entry));
+  return seq;
+}
+
+uint64_t EventBus::publish_log(LogRun run) {
+  if (run.lines == 0) return last_seq();
+  Entry entry;
+  entry.first_seq = take_seqs(run.lines);
+  entry.count = run.lines;
+  entry.footprint = footprint(run);
+  entry.run = std::make_shared<const LogRun>(std::move(run));
+  push(std::move(entry));
   return next_seq_ - 1;
+}
+
+void EventBus::materialize(const Entry& entry, uint64_t since, const std::string& deploy_id,
+                           std::vector<std::shared_ptr<const Event>>& out) const {
+  if (entry.event) {
+    if (entry.first_seq > since && (deploy_id.empty() || entry.event->deploy_id == deploy_id)) out.push_back(entry.event);
+    return;
+  }
+  const LogRun& run = *entry.run;
+  if (!deploy_id.empty() && run.deploy_id != deploy_id) return;
+  if (entry.first_seq + entry.count - 1 <= since || !reader_) return;
+  // The lines are in the log already: read them back rather than keeping a
+  // copy of every line in memory.
+  const std::string text = reader_(run.deploy_id, run.offset, run.bytes);
+  const std::string at = common::iso8601_utc(run.at_ms);
+  size_t pos = 0;
+  for (uint32_t i = 0; i < entry.count && pos < text.size(); ++i) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const uint64_t seq = entry.first_seq + i;
+    if (seq > since) {
+      auto e = std::make_shared<Event>();
+      e->seq = seq;
+      e->type = "deploy.log";
+      e->deploy_id = run.deploy_id;
+      const std::string_view line = std::string_view(text).substr(pos, end - pos);
+      common::JsonWriter w(line.size() + 160);
+      w.begin_object().field("seq", seq).field("type", "deploy.log").field("at", at);
+      w.field("deployId", run.deploy_id).field("stream", run.stream);
+      if (line.size() <= kMaxEventLine) {
+        w.field("line", line);
+      } else {
+        const size_t cut = common::utf8_safe_cut(line, kMaxEventLine);
+        w.field("line", line.substr(0, cut)).field("truncated", line.size() - cut);
+      }
+      w.field("offset", run.offset + static_cast<int64_t>(pos)).end_object();
+      e->json = std::move(w).str();
+      out.push_back(std::move(e));
+    }
+    pos = end + 1;
+  }
 }
 
 std::unique_ptr<EventBus::Subscription> EventBus::subscribe(std::string deploy_id, std::optional<uint64_t> since,
@@ -125,30 +201,24 @@ void EventBus::deliver_replay(Subscriber& sub) {
   sub.replay_since.reset();
   // Events published this turn are delivered by the regular batch below.
   const size_t delivered = ring_.size() - pending_;
-  std::vector<const Event*> events;
   std::optional<std::pair<uint64_t, uint64_t>> gap;
-  const uint64_t first_kept = ring_.empty() ? next_seq_ : ring_.front().seq;
+  const uint64_t first_kept = ring_.empty() ? next_seq_ : ring_.front().first_seq;
   if (since + 1 < first_kept && since < last_seq()) gap = std::make_pair(since + 1, first_kept - 1);
-  for (size_t i = 0; i < delivered; ++i) {
-    const Event& e = ring_[i];
-    if (e.seq > since) events.push_back(&e);
-  }
-  if (events.empty() && !gap) return;
+  std::vector<std::shared_ptr<const Event>> owned;
+  for (size_t i = 0; i < delivered; ++i) materialize(ring_[i], since, sub.deploy_id, owned);
+  if (owned.empty() && !gap) return;
+  std::vector<const Event*> events;
+  for (const auto& e : owned) events.push_back(e.get());
   EventBatch batch(std::move(events), gap);
-  if (sub.deploy_id.empty() || !batch.matching(sub.deploy_id).empty() || gap) {
-    auto deliver = sub.deliver;  // a copy: delivering may unsubscribe `sub`
-    deliver(batch);
-  }
+  auto deliver = sub.deliver;  // a copy: delivering may unsubscribe `sub`
+  deliver(batch);
 }
 
 void EventBus::flush() {
   flushing_ = true;
   deliver_all();
   flushing_ = false;
-  while ((ring_.size() > max_events_ || ring_bytes_ > max_bytes_) && ring_.size() > pending_) {
-    ring_bytes_ -= footprint(ring_.front());
-    ring_.pop_front();
-  }
+  trim(pending_);
 }
 
 void EventBus::deliver_all() {
@@ -160,11 +230,24 @@ void EventBus::deliver_all() {
     if (it != subscribers_.end() && it->second.replay_since) deliver_replay(it->second);
   }
   if (pending_ == 0) return;
-  std::vector<const Event*> events;
-  events.reserve(pending_);
-  for (size_t i = ring_.size() - pending_; i < ring_.size(); ++i) events.push_back(&ring_[i]);
+  const size_t first_pending = ring_.size() - pending_;
   pending_ = 0;
+  // Nobody listens: the events stay in the ring as they are, and no line of
+  // a log run is ever turned into JSON.
   if (subscribers_.empty()) return;
+  // One deploy's subscribers only: materialize just that deploy's runs.
+  std::string only;
+  bool one_deploy = true;
+  for (auto& [id, sub] : subscribers_) {
+    if (sub.deploy_id.empty() || (!only.empty() && sub.deploy_id != only)) one_deploy = false;
+    only = sub.deploy_id;
+  }
+  std::vector<std::shared_ptr<const Event>> owned;
+  for (size_t i = first_pending; i < ring_.size(); ++i) materialize(ring_[i], 0, one_deploy ? only : "", owned);
+  if (owned.empty()) return;
+  std::vector<const Event*> events;
+  events.reserve(owned.size());
+  for (const auto& e : owned) events.push_back(e.get());
   EventBatch batch(std::move(events), std::nullopt);
   // A delivery may unsubscribe anyone (a transport dropping a slow client):
   // walk a snapshot of ids.

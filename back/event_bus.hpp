@@ -18,7 +18,7 @@ namespace reship::back {
 
 class DeployStore;
 
-/// One event of contract 3.4, encoded once as its JSON object.
+/// One event of contract 3.4, encoded as its JSON object.
 struct Event {
   uint64_t seq = 0;
   std::string type;
@@ -31,8 +31,6 @@ struct Event {
 /// wants the same thing: fan-out to a hundred subscribers costs one encoding.
 class EventBatch {
  public:
-  enum class Format { sse, ws_json_lines };
-
   EventBatch(std::vector<const Event*> events, std::optional<std::pair<uint64_t, uint64_t>> gap)
       : events_(std::move(events)), gap_(gap) {}
 
@@ -43,7 +41,7 @@ class EventBatch {
   /// Server-Sent Events text for the events matching `deploy_id` (all when
   /// empty): "id: N\nevent: TYPE\ndata: JSON\n\n" each. Null when none match.
   std::shared_ptr<const std::string> sse(const std::string& deploy_id) const;
-  /// The JSON objects matching `deploy_id`, for one WebSocket text frame each.
+  /// The events matching `deploy_id` (all when empty).
   const std::vector<const Event*>& matching(const std::string& deploy_id) const;
 
  private:
@@ -51,6 +49,17 @@ class EventBatch {
   std::optional<std::pair<uint64_t, uint64_t>> gap_;
   mutable std::map<std::string, std::shared_ptr<const std::string>> sse_;
   mutable std::map<std::string, std::vector<const Event*>> matching_;
+};
+
+/// Lines a build printed in one read, as they were written to the log: one
+/// deploy.log event each, with consecutive seqs.
+struct LogRun {
+  std::string deploy_id;
+  std::string stream;  // "stdout", "stderr", "reship"
+  int64_t at_ms = 0;
+  int64_t offset = 0;   // of the first line in the log
+  uint64_t bytes = 0;   // the lines and their newlines
+  uint32_t lines = 0;
 };
 
 /// Publishes deploy events to subscribers (SSE and WebSocket clients, tests).
@@ -61,23 +70,39 @@ class EventBatch {
 /// delivery is batched once per loop turn, so a burst of log lines reaches a
 /// subscriber in one write. The bus never waits for a subscriber: those who
 /// cannot keep up are dropped by their transport and resume from the ring.
+///
+/// Log lines, by far the most numerous events, are kept as runs (where they
+/// are in the log) and turned into JSON only when someone listens or
+/// resumes, read back from the log: a build nobody watches pays nothing per
+/// line, and a resume is caught up from the log itself.
 class EventBus {
  public:
   using Deliver = std::function<void(const EventBatch& batch)>;
+  /// Reads `bytes` of a deploy's log from `offset`.
+  using LogReader = std::function<std::string(const std::string& deploy_id, int64_t offset, uint64_t bytes)>;
 
-  /// `max_events` and `max_bytes` (of memory) bound the ring.
-  EventBus(uv_loop_t* loop, size_t max_events = 20'000, size_t max_bytes = 2 * 1024 * 1024);
+  /// A log line longer than this travels in its event cut, with the number
+  /// of bytes left out in "truncated"; the log keeps it whole.
+  static constexpr size_t kMaxEventLine = 64 * 1024;
+
+  /// `max_entries` and `max_bytes` (of memory) bound the ring.
+  EventBus(uv_loop_t* loop, size_t max_entries = 20'000, size_t max_bytes = 2 * 1024 * 1024);
   ~EventBus();
   EventBus(const EventBus&) = delete;
   EventBus& operator=(const EventBus&) = delete;
 
   /// Takes its seqs from `store` from now on; without it, seqs start at 1.
   common::Result<void> use_store(DeployStore* store);
+  /// How log runs are read back (without it, they are never delivered).
+  void set_log_reader(LogReader reader) { reader_ = std::move(reader); }
 
   /// Publishes an event {seq, type, at, deployId, ...}: `fill` writes the
   /// type's own fields. Returns its seq.
   uint64_t publish(std::string_view type, std::string_view deploy_id,
                    const std::function<void(common::JsonWriter&)>& fill = nullptr);
+  /// Publishes one deploy.log event per line of `run` (already in the log).
+  /// Returns the seq of its last line.
+  uint64_t publish_log(LogRun run);
 
   class Subscription {
    public:
@@ -100,7 +125,7 @@ class EventBus {
   uint64_t last_seq() const { return next_seq_ - 1; }
   size_t subscribers() const { return subscribers_.size(); }
   /// The oldest seq still kept (0 when the ring is empty).
-  uint64_t oldest_kept() const { return ring_.empty() ? 0 : ring_.front().seq; }
+  uint64_t oldest_kept() const { return ring_.empty() ? 0 : ring_.front().first_seq; }
 
  private:
   struct Subscriber {
@@ -108,22 +133,38 @@ class EventBus {
     Deliver deliver;
     std::optional<uint64_t> replay_since;  // pending replay
   };
+  // A ring entry: one event, or a run of log lines (count seqs).
+  struct Entry {
+    uint64_t first_seq = 0;
+    uint32_t count = 1;
+    std::shared_ptr<const Event> event;  // set for a single event
+    std::shared_ptr<const LogRun> run;   // set for a log run
+    size_t footprint = 0;
+  };
 
   void flush();
   void deliver_all();
   void deliver_replay(Subscriber& sub);
-  uint64_t take_seq();
+  /// Appends the events of `entry` with seq > since (and matching
+  /// `deploy_id` when set) to `out`, materializing log runs.
+  void materialize(const Entry& entry, uint64_t since, const std::string& deploy_id,
+                   std::vector<std::shared_ptr<const Event>>& out) const;
+  void push(Entry entry);
+  void trim(size_t keep_pending);
+  uint64_t take_seqs(uint64_t count);
+  const std::string& at_text(int64_t unix_ms);
 
   common::uv::Check check_;
-  size_t max_events_;
+  size_t max_entries_;
   size_t max_bytes_;
-  std::deque<Event> ring_;
+  std::deque<Entry> ring_;
   size_t ring_bytes_ = 0;
-  size_t pending_ = 0;  // events at the end of the ring not yet delivered
+  size_t pending_ = 0;  // entries at the end of the ring not yet delivered
   bool flushing_ = false;
   std::map<uint64_t, Subscriber> subscribers_;
   uint64_t next_subscriber_ = 1;
   DeployStore* store_ = nullptr;
+  LogReader reader_;
   uint64_t next_seq_ = 1;
   uint64_t reserved_end_ = UINT64_MAX;  // no store: unlimited
   int64_t at_ms_ = -1;                  // cache of the formatted time

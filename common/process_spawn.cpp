@@ -38,19 +38,6 @@ const char* step_text(Step step) {
   return "cannot start";
 }
 
-struct ChildError {
-  Step step;
-  int err;
-};
-
-// Runs in the child between fork() and exec(): async-signal-safe calls only.
-[[noreturn]] void child_fail(int fd, Step step) {
-  const ChildError e{step, errno};
-  ssize_t ignored = ::write(fd, &e, sizeof e);
-  (void)ignored;
-  _exit(127);
-}
-
 bool is_executable_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
@@ -103,9 +90,88 @@ Result<std::string> resolve_command(const std::string& arg0, const std::filesyst
   return Error{"command not found: \"" + arg0 + "\" is not in PATH (" + path_env + ")", ENOENT};
 }
 
+namespace {
+
+// Everything the child does between vfork() and exec, prepared by the parent.
+// The child shares the parent's memory until it execs: it may only make
+// system calls and write its outcome here (the parent is suspended until
+// then, so reading it afterwards needs no synchronisation).
+struct ChildPlan {
+  const char* program;
+  char* const* argv;
+  char* const* envp;
+  const char* cwd;
+  int dev_null;
+  int out;
+  int err;
+  const UserIdentity* user;
+  int parent_death_signal;
+  pid_t parent;
+  const int* reset_signals;
+  int reset_count;
+  sigset_t mask;  // the parent's mask, to restore before exec
+  volatile int failed_step = -1;
+  volatile int failed_errno = 0;
+};
+
+[[noreturn]] void child_fail(ChildPlan& plan, Step step) {
+  plan.failed_errno = errno;
+  plan.failed_step = static_cast<int>(step);
+  _exit(127);
+}
+
+[[noreturn]] __attribute__((noinline)) void run_child(ChildPlan& plan) {
+  // Handlers and ignored dispositions must not reach the new program (exec
+  // resets handlers, but keeps what is ignored, like SIGPIPE).
+  for (int i = 0; i < plan.reset_count; ++i) ::signal(plan.reset_signals[i], SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (::setsid() < 0) child_fail(plan, Step::session);
+  // dup2 clears O_CLOEXEC on the new descriptors 0, 1 and 2.
+  if (::dup2(plan.dev_null, 0) < 0 || ::dup2(plan.out, 1) < 0 || ::dup2(plan.err, 2) < 0) {
+    child_fail(plan, Step::stdio);
+  }
+  // Descriptors without O_CLOEXEC must not leak into the child. (Daemons
+  // also call close_inherited_fds_on_exec() at start, for kernels before
+  // 5.11 where this call fails.)
+  (void)::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (plan.cwd[0] != '\0' && ::chdir(plan.cwd) != 0) child_fail(plan, Step::chdir);
+  if (plan.user != nullptr) {
+    if (::setgroups(plan.user->groups.size(), plan.user->groups.data()) != 0) child_fail(plan, Step::groups);
+    if (::setgid(plan.user->gid) != 0) child_fail(plan, Step::gid);
+    if (::setuid(plan.user->uid) != 0) child_fail(plan, Step::uid);
+  }
+  if (plan.parent_death_signal != 0) {
+    // After setuid, which would clear it.
+    ::prctl(PR_SET_PDEATHSIG, plan.parent_death_signal);
+    // The parent may have died before the prctl took effect.
+    if (::getppid() != plan.parent) _exit(127);
+  }
+  ::execve(plan.program, plan.argv, plan.envp);
+  child_fail(plan, Step::exec);
+}
+
+// vfork() in a frame of its own: nothing of the caller's lives across it in
+// a register that the child could clobber.
+__attribute__((noinline)) pid_t start_child(ChildPlan& plan, int& vfork_errno) {
+  // Signals stay blocked across vfork() so that no handler of ours runs in
+  // the child (on our memory) before it has reset them. vfork() copies no
+  // page tables and suspends this process only until the child has exec'd:
+  // starting a child costs a fraction of what fork() does.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &plan.mask);
+  const pid_t pid = ::vfork();
+  if (pid == 0) run_child(plan);
+  vfork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &plan.mask, nullptr);
+  return pid;
+}
+
+}  // namespace
+
 Result<pid_t> spawn_process(const SpawnRequest& request) {
-  // Everything the child needs is prepared here: after fork() it may only
-  // make async-signal-safe calls.
   std::vector<char*> argv;
   for (const auto& a : request.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -117,76 +183,39 @@ Result<pid_t> spawn_process(const SpawnRequest& request) {
 
   const int dev_null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (dev_null < 0) return errno_error("cannot open /dev/null");
-  int error_pipe[2];
-  if (::pipe2(error_pipe, O_CLOEXEC) != 0) {
-    ::close(dev_null);
-    return errno_error("cannot create a pipe");
+  // The signals this process handles or ignores: the child resets only those.
+  std::vector<int> reset;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction current {};
+    if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &current) != 0) continue;
+    if (current.sa_handler != SIG_DFL) reset.push_back(sig);
   }
+  ChildPlan plan;
+  plan.program = program.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.cwd = cwd.c_str();
+  plan.dev_null = dev_null;
+  plan.out = request.stdout_fd >= 0 ? request.stdout_fd : dev_null;
+  plan.err = request.stderr_fd >= 0 ? request.stderr_fd : dev_null;
+  plan.user = request.user ? &*request.user : nullptr;
+  plan.parent_death_signal = request.parent_death_signal;
+  plan.parent = ::getpid();
+  plan.reset_signals = reset.data();
+  plan.reset_count = static_cast<int>(reset.size());
 
-  // Signals stay blocked across fork() so that no handler of ours runs in the
-  // child before it has reset them all to their defaults.
-  const pid_t parent = ::getpid();
-  sigset_t all;
-  sigset_t old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int err_fd = error_pipe[1];
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    pthread_sigmask(SIG_SETMASK, &none, nullptr);
-    if (::setsid() < 0) child_fail(err_fd, Step::session);
-    const int out = request.stdout_fd >= 0 ? request.stdout_fd : dev_null;
-    const int err = request.stderr_fd >= 0 ? request.stderr_fd : dev_null;
-    // dup2 clears O_CLOEXEC on the new descriptors 0, 1 and 2.
-    if (::dup2(dev_null, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) child_fail(err_fd, Step::stdio);
-    // Descriptors without O_CLOEXEC must not leak into the child; marking
-    // them close-on-exec keeps err_fd usable until exec. (Daemons also call
-    // close_inherited_fds_on_exec() at start, for kernels before 5.11
-    // where this call fails.)
-    (void)::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) child_fail(err_fd, Step::chdir);
-    if (request.user) {
-      const auto& u = *request.user;
-      if (::setgroups(u.groups.size(), u.groups.data()) != 0) child_fail(err_fd, Step::groups);
-      if (::setgid(u.gid) != 0) child_fail(err_fd, Step::gid);
-      if (::setuid(u.uid) != 0) child_fail(err_fd, Step::uid);
-    }
-    if (request.parent_death_signal != 0) {
-      ::prctl(PR_SET_PDEATHSIG, request.parent_death_signal);
-      // The parent may have died before the prctl took effect.
-      if (::getppid() != parent) _exit(127);
-    }
-    ::execve(program.c_str(), argv.data(), envp.data());
-    child_fail(err_fd, Step::exec);
-  }
-  const int fork_errno = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  ::close(error_pipe[1]);
+  int vfork_errno = 0;
+  const pid_t pid = start_child(plan, vfork_errno);
   ::close(dev_null);
-  if (pid < 0) {
-    ::close(error_pipe[0]);
-    return errno_error("cannot fork", fork_errno);
-  }
-  // The pipe closes without data when exec succeeds (O_CLOEXEC), or carries
-  // the failed step and errno.
-  ChildError child_error{};
-  ssize_t n;
-  do {
-    n = ::read(error_pipe[0], &child_error, sizeof child_error);
-  } while (n < 0 && errno == EINTR);
-  ::close(error_pipe[0]);
-  if (n == static_cast<ssize_t>(sizeof child_error)) {
+  if (pid < 0) return errno_error("cannot start a process", vfork_errno);
+  if (plan.failed_step >= 0) {
     int status = 0;
     ::waitpid(pid, &status, 0);
-    std::string what = step_text(child_error.step);
-    if (child_error.step == Step::chdir) what += " " + cwd;
-    if (child_error.step == Step::exec) what += " " + program;
-    return errno_error(what, child_error.err);
+    const auto step = static_cast<Step>(plan.failed_step);
+    std::string what = step_text(step);
+    if (step == Step::chdir) what += " " + cwd;
+    if (step == Step::exec) what += " " + program;
+    return errno_error(what, plan.failed_errno);
   }
   return pid;
 }

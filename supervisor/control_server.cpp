@@ -24,9 +24,23 @@ void ControlConnection::send(std::string line) {
 }
 
 void ControlConnection::finish() {
-  if (!stream_.is_open()) return;
-  stream_.read_stop();
-  stream_.shutdown([self = shared_from_this()](int) { self->close(); });
+  if (!stream_.is_open() || finishing_) return;
+  finishing_ = true;
+  auto self = shared_from_this();
+  if (!input_ended_) {
+    // Read on, dropping what the client still sends: closing a Unix socket
+    // with unread input resets it, and the client would lose the last reply.
+    stream_.read_start([](std::string_view) {}, [self](int) { self->close(); });
+  }
+  stream_.shutdown([self](int) {
+    if (self->input_ended_ || !self->stream_.is_open()) {
+      self->close();
+      return;
+    }
+    // Wait for the client to close its side, but not forever.
+    self->linger_ = std::make_unique<common::uv::Timer>(self->stream_.handle()->loop);
+    self->linger_->start(kLinger, [self] { self->close(); });
+  });
 }
 
 void ControlConnection::end_request() {
@@ -39,6 +53,7 @@ void ControlConnection::input_ended() {
 }
 
 void ControlConnection::close() {
+  linger_.reset();
   stream_.close();
   if (auto fn = std::move(on_closed_)) fn();
 }

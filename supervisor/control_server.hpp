@@ -10,6 +10,7 @@
 
 #include <simdjson.h>
 
+#include "common/duration.hpp"
 #include "common/result.hpp"
 #include "common/uv_handles.hpp"
 #include "common/uv_stream.hpp"
@@ -25,6 +26,8 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
  public:
   /// A client that lets this much output pile up unread is disconnected.
   static constexpr size_t kMaxQueued = 1024 * 1024;
+  /// How long a finished connection waits for its client to close.
+  static constexpr common::Millis kLinger{1000};
 
   explicit ControlConnection(common::uv::Stream stream) : stream_(std::move(stream)) {}
 
@@ -59,6 +62,8 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
   std::function<void()> on_closed_;
   int in_flight_ = 0;
   bool input_ended_ = false;
+  bool finishing_ = false;
+  std::unique_ptr<common::uv::Timer> linger_;
 };
 
 /// The control socket (contract 2): accepts connections from allowed users,

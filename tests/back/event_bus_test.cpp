@@ -137,3 +137,41 @@ TEST_CASE("event bus: a subscriber may unsubscribe another during delivery", "[u
   }
   CHECK(loop.close() == 0);
 }
+
+TEST_CASE("event bus: a log run becomes one event per line, read back only when someone listens", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop);
+    const std::string log = "first\nsecond line\nthird\n";
+    int reads = 0;
+    bus.set_log_reader([&](const std::string& id, int64_t offset, uint64_t bytes) {
+      ++reads;
+      CHECK(id == "d-1");
+      return log.substr(static_cast<size_t>(offset), bytes);
+    });
+    // Nobody listens: the run is kept, never read.
+    bus.publish_log(LogRun{"d-1", "stdout", 1'700'000'000'000, 0, 6, 1});
+    turn(loop);
+    CHECK(reads == 0);
+    std::vector<std::string> got;
+    auto sub = bus.subscribe("", std::nullopt, [&](const EventBatch& b) {
+      for (const Event* e : b.events()) got.push_back(std::to_string(e->seq) + " " + e->json);
+    });
+    const uint64_t last = bus.publish_log(LogRun{"d-1", "stderr", 1'700'000'000'000, 6, 18, 2});
+    turn(loop);
+    CHECK(reads == 1);
+    REQUIRE(got.size() == 2);
+    CHECK(last == 3);
+    CHECK_THAT(got[0], Catch::StartsWith("2 {\"seq\":2,\"type\":\"deploy.log\",\"at\":\"2023-11-14T22:13:20.000Z\""));
+    CHECK_THAT(got[0], Catch::EndsWith("\"deployId\":\"d-1\",\"stream\":\"stderr\",\"line\":\"second line\",\"offset\":6}"));
+    CHECK_THAT(got[1], Catch::EndsWith("\"line\":\"third\",\"offset\":18}"));
+    // A resume in the middle of a run gets the rest of it, from the log.
+    std::vector<uint64_t> resumed;
+    auto late = bus.subscribe("d-1", 2, [&](const EventBatch& b) {
+      for (const Event* e : b.events()) resumed.push_back(e->seq);
+    });
+    turn(loop);
+    CHECK(resumed == std::vector<uint64_t>{3});
+  }
+  CHECK(loop.close() == 0);
+}
