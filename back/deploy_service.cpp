@@ -191,7 +191,7 @@ std::variant<DeployService::Submitted, ApiError> DeployService::submit(const Dep
   d->created_mono = common::monotonic_ms();
   do {
     r.id = new_deploy_id(r.created_at);
-  } while (active_.count(r.id) != 0 || store_.get(r.id));
+  } while (active_.count(r.id) != 0);
   r.status = DeployStatus::queued;
   r.scope = request.scope;
   r.mode = request.mode;
@@ -219,7 +219,13 @@ std::variant<DeployService::Submitted, ApiError> DeployService::submit(const Dep
   // Recorded before the queue changes: a deploy that cannot be written
   // leaves the queue as it was.
   r.queue_position = decision.action == DeployQueue::Decision::Action::start ? 0 : 1;
-  if (auto inserted = store_.insert(r); !inserted) {
+  auto inserted = store_.insert(r);
+  if (!inserted && store_.get(r.id)) {
+    // Two deploys in one second drew the same random suffix: draw again.
+    r.id = new_deploy_id(r.created_at);
+    inserted = store_.insert(r);
+  }
+  if (!inserted) {
     spdlog::error("{}", inserted.error().message);
     return ApiError{500, "storage_error", inserted.error().message};
   }
@@ -416,8 +422,9 @@ void DeployService::run_build(Active& d) {
   request.env = std::move(env);
   request.cwd = config_.back.workdir;
   d.build->start(std::move(request), config_.back.build_timeout);
+  // Not written now: a crash is recovered by finding the build's processes
+  // through RESHIP_DEPLOY_ID in their environment, not by a pid.
   r.build_pgid = d.build->pgid();
-  if (r.build_pgid > 0) persist(r);
 }
 
 void DeployService::on_build_done(Active& d, BuildResult result) {

@@ -140,7 +140,15 @@ common::Result<void> LogStore::prepare() {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return common::Error{"cannot create " + dir_.string() + ": " + ec.message()};
+  count_ = 0;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) count_ += entry.path().extension() == ".log";
   return {};
+}
+
+common::Result<std::unique_ptr<LogWriter>> LogStore::create(const std::string& id) {
+  auto writer = LogWriter::open(dir_, id);
+  if (writer) ++count_;
+  return writer;
 }
 
 common::Result<std::string> LogStore::read(const std::string& id, int64_t offset, size_t limit, int64_t* size) const {
@@ -241,20 +249,25 @@ void LogStore::for_each_line(const std::string& id, size_t max_bytes,
   splitter.finish(on_line);
 }
 
-void LogStore::prune(const std::set<std::string>& active) const {
+void LogStore::prune(const std::set<std::string>& active) {
+  if (count_ <= keep_logs_ + active.size()) return;
   std::vector<std::string> ids;
   std::error_code ec;
+  size_t total = 0;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     if (entry.path().extension() != ".log") continue;
+    ++total;
     std::string id = entry.path().stem().string();
     if (active.count(id) == 0) ids.push_back(std::move(id));
   }
+  count_ = total;
   if (ids.size() <= keep_logs_) return;
   // Ids sort by creation time: the oldest come first.
   std::sort(ids.begin(), ids.end());
   for (size_t i = 0; i + keep_logs_ < ids.size(); ++i) {
     fs::remove(dir_ / (ids[i] + ".log"), ec);
     fs::remove(dir_ / (ids[i] + ".idx"), ec);
+    --count_;
   }
 }
 

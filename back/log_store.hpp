@@ -67,9 +67,10 @@ class LogStore {
  public:
   LogStore(const std::filesystem::path& state_dir, size_t keep_logs);
 
+  /// Creates the folder and counts the logs already there.
   common::Result<void> prepare();
   const std::filesystem::path& dir() const { return dir_; }
-  common::Result<std::unique_ptr<LogWriter>> create(const std::string& id) { return LogWriter::open(dir_, id); }
+  common::Result<std::unique_ptr<LogWriter>> create(const std::string& id);
 
   /// Up to `limit` bytes from `offset`; `size` gets the log's current size.
   common::Result<std::string> read(const std::string& id, int64_t offset, size_t limit, int64_t* size) const;
@@ -82,12 +83,14 @@ class LogStore {
   void for_each_line(const std::string& id, size_t max_bytes,
                      const std::function<void(std::string_view)>& fn) const;
   /// Keeps the newest keep_logs logs of finished deploys (and every log in
-  /// `active`), removing the older ones.
-  void prune(const std::set<std::string>& active) const;
+  /// `active`), removing the older ones. Lists the folder only when there
+  /// may be too many.
+  void prune(const std::set<std::string>& active);
 
  private:
   std::filesystem::path dir_;
   size_t keep_logs_;
+  size_t count_ = 0;  // logs in the folder, as far as this process knows
 };
 
 }  // namespace reship::back
