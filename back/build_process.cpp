@@ -44,6 +44,11 @@ void BuildProcess::start(common::SpawnRequest request, common::Millis timeout) {
     finish();
     return;
   }
+  // A big pipe lets a chatty build write ahead while the log is being
+  // written, instead of blocking every 64 KiB (the kernel caps the size at
+  // /proc/sys/fs/pipe-max-size; failing to grow it is harmless).
+  ::fcntl(out_pipe[1], F_SETPIPE_SZ, kPipeBytes);
+  ::fcntl(err_pipe[1], F_SETPIPE_SZ, kPipeBytes);
   request.stdout_fd = out_pipe[1];
   request.stderr_fd = err_pipe[1];
   auto pid = common::spawn_process(request);

@@ -50,6 +50,8 @@ class BuildProcess {
 
   /// The grace between SIGTERM and SIGKILL when stopping a group.
   static constexpr common::Millis kStopGrace{5000};
+  /// The size asked for the build's output pipes.
+  static constexpr int kPipeBytes = 1024 * 1024;
   /// How long output pipes may stay open once the group is gone.
   static constexpr common::Millis kPipeGrace{2000};
 

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include <simdjson.h>
+
 namespace reship::common {
 namespace {
 
@@ -80,14 +82,9 @@ size_t utf8_sequence_length(std::string_view text, size_t i) noexcept {
 }
 
 bool is_valid_utf8(std::string_view text) noexcept {
-  size_t i = 0;
-  while (true) {
-    i = skip_ascii(text, i);
-    if (i >= text.size()) return true;
-    const size_t len = utf8_sequence_length(text, i);
-    if (len == 0) return false;
-    i += len;
-  }
+  // simdjson's validator checks many bytes per instruction: the log path
+  // validates every line a build prints.
+  return simdjson::validate_utf8(text.data(), text.size());
 }
 
 void append_sanitized_utf8(std::string& out, std::string_view text) {

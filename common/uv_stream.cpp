@@ -44,7 +44,7 @@ namespace {
 // One read buffer per thread: libuv calls alloc, read and the read callback
 // back to back, and the callback consumes the data before returning, so a
 // connection costs no buffer memory while it is idle.
-thread_local char tls_read_buffer[64 * 1024];
+thread_local char tls_read_buffer[256 * 1024];
 
 struct WriteReq {
   uv_write_t req;
