@@ -1,8 +1,6 @@
 // Faults around the supervisor: children dying at the worst moment, the
 // supervisor itself killed mid-restart, its socket removed, users and uids.
 
-#include <catch2/catch.hpp>
-
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,6 +10,8 @@
 
 #include <cstring>
 #include <future>
+
+#include <catch2/catch.hpp>
 
 #include "tests/support/supervisor_fixture.hpp"
 
@@ -24,19 +24,23 @@ TEST_CASE("supervisor faults: a child killed outright while starting fails its r
   const int port = free_port();
   SupervisorFixture sup(R"(
 [services.fragile]
-command = ["@helper", "listen", ")" + std::to_string(port) + R"(", "2000"]
-ready = "tcp://127.0.0.1:)" + std::to_string(port) + R"("
+command = ["@helper", "listen", ")" +
+                        std::to_string(port) + R"(", "2000"]
+ready = "tcp://127.0.0.1:)" +
+                        std::to_string(port) + R"("
 ready_timeout = "20s"
 autostart = false
 )");
   sup.start();
   auto restart = std::async(std::launch::async, [&] {
-    return sup.request(R"({"id":"o","op":"restart","services":["fragile"]})");
+    return sup.request_on_any_thread(R"({"id":"o","op":"restart","services":["fragile"]})");
   });
   REQUIRE(sup.wait_state("fragile", "starting"));
   const int pid = sup.service("fragile").pid.value();
   ::kill(pid, SIGKILL);  // as the OOM killer does
   auto r = restart.get();
+  INFO(r.error);
+  REQUIRE(r.error.empty());
   const auto* done = r.messages.at(1).as<ipc::RestartDone>();
   REQUIRE(done != nullptr);
   CHECK_FALSE(done->ok);
@@ -44,8 +48,7 @@ autostart = false
   CHECK(done->duration_ms < 10'000);  // not the 20 s ready_timeout
 }
 
-TEST_CASE("supervisor faults: killed mid-restart and started again, no service runs twice",
-          "[integration][faults]") {
+TEST_CASE("supervisor faults: killed mid-restart and started again, no service runs twice", "[integration][faults]") {
   SupervisorFixture sup(R"(
 [services.stubborn]
 command = ["@helper", "ignore-term"]
@@ -54,14 +57,17 @@ stop_timeout = "5s"
 command = ["@helper", "fork-grandchild"]
 )");
   sup.start();
-  REQUIRE(wait_until([&] {
-    const auto log = sup.log();
-    return log.find("[stubborn] ready") != std::string::npos && log.find("grandchild pid=") != std::string::npos;
-  }, 5s));
+  REQUIRE(wait_until(
+      [&] {
+        const auto log = sup.log();
+        return log.find("[stubborn] ready") != std::string::npos && log.find("grandchild pid=") != std::string::npos;
+      },
+      5s));
   // A restart is under way (stubborn ignores SIGTERM for 5 s) when the
   // supervisor dies outright.
   auto restart = std::async(std::launch::async, [&] {
-    return sup.exchange(R"({"id":"r","op":"restart","services":["stubborn","family"]})" "\n",
+    return sup.exchange(R"({"id":"r","op":"restart","services":["stubborn","family"]})"
+                        "\n",
                         [](const std::vector<std::string>&) { return false; }, 5s);
   });
   REQUIRE(sup.wait_state("stubborn", "stopping"));
@@ -75,7 +81,8 @@ command = ["@helper", "fork-grandchild"]
   // not survive their supervisor.
   const auto tag = "RESHIP_SUPERVISOR_SOCKET=" + sup.socket();
   CHECK(wait_until([&] { return processes_with_env("RESHIP_SERVICE=stubborn").size() == 1; }, 5s));
-  CHECK(wait_until([&] { return processes_with_env("RESHIP_SERVICE=family").size() == 2; }, 5s));  // + its new grandchild
+  CHECK(
+      wait_until([&] { return processes_with_env("RESHIP_SERVICE=family").size() == 2; }, 5s));  // + its new grandchild
   CHECK(processes_with_env(tag).size() == 3);
 }
 

@@ -1,8 +1,6 @@
 // Bad input on the control socket: each gets its error code, and the
 // connection stays usable except after an over-long line.
 
-#include <catch2/catch.hpp>
-
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,6 +9,8 @@
 #include <atomic>
 #include <cstring>
 #include <future>
+
+#include <catch2/catch.hpp>
 
 #include "tests/support/supervisor_fixture.hpp"
 
@@ -26,7 +26,9 @@ command = ["@helper", "sleep"]
 platform = ["web"]
 )";
 
-bool has_lines(const std::vector<std::string>& lines, size_t n) { return lines.size() >= n; }
+bool has_lines(const std::vector<std::string>& lines, size_t n) {
+  return lines.size() >= n;
+}
 
 }  // namespace
 
@@ -35,18 +37,31 @@ TEST_CASE("control protocol: each bad request gets its error code and the connec
   sup.start();
   const std::string input =
       "{not json\n"
-      R"({"id":"2","op":"dance"})" "\n"
-      R"({"id":"3","op":"restart","scope":"nope"})" "\n"
-      R"({"id":"4","op":"restart","services":["ghost"]})" "\n"
-      R"({"op":"status"})" "\n"
-      R"([1,2,3])" "\n"
-      R"({"id":"7","op":"restart"})" "\n"
-      R"({"id":"8","op":"status"})" "\n";
+      R"({"id":"2","op":"dance"})"
+      "\n"
+      R"({"id":"3","op":"restart","scope":"nope"})"
+      "\n"
+      R"({"id":"4","op":"restart","services":["ghost"]})"
+      "\n"
+      R"({"op":"status"})"
+      "\n"
+      R"([1,2,3])"
+      "\n"
+      R"({"id":"7","op":"restart"})"
+      "\n"
+      R"({"id":"8","op":"status"})"
+      "\n";
   auto lines = sup.exchange(input, [](const auto& l) { return has_lines(l, 8); });
   REQUIRE(lines.size() == 8);
   CHECK_THAT(lines[0], Catch::StartsWith(R"({"id":null,"type":"error","code":"bad_json")"));
-  CHECK_THAT(lines[1], Catch::StartsWith(R"({"id":"2","type":"error","code":"unknown_op","message":"unknown op \"dance\": use hello, status, restart)"));
-  CHECK_THAT(lines[2], Catch::StartsWith(R"({"id":"3","type":"error","code":"unknown_scope","message":"unknown scope \"nope\"; scopes: platform")"));
+  CHECK_THAT(
+      lines[1],
+      Catch::StartsWith(
+          R"({"id":"2","type":"error","code":"unknown_op","message":"unknown op \"dance\": use hello, status, restart)"));
+  CHECK_THAT(
+      lines[2],
+      Catch::StartsWith(
+          R"({"id":"3","type":"error","code":"unknown_scope","message":"unknown scope \"nope\"; scopes: platform")"));
   CHECK_THAT(lines[3], Catch::StartsWith(R"({"id":"4","type":"error","code":"unknown_service")"));
   CHECK_THAT(lines[4], Catch::StartsWith(R"({"id":null,"type":"error","code":"bad_request")"));
   CHECK_THAT(lines[5], Catch::StartsWith(R"({"id":null,"type":"error","code":"bad_request")"));
@@ -61,7 +76,8 @@ TEST_CASE("control protocol: a 100 KiB line is refused and closes the connection
   const std::string huge = R"({"id":"1","op":"status","pad":")" + std::string(100 * 1024, 'x') + "\"}\n" +
                            R"({"id":"2","op":"status"})" + "\n";
   bool closed = false;
-  auto lines = sup.exchange(huge, [](const auto&) { return false; }, std::chrono::seconds(5), &closed);
+  auto lines = sup.exchange(
+      huge, [](const auto&) { return false; }, std::chrono::seconds(5), &closed);
   CHECK(closed);
   REQUIRE(lines.size() == 1);
   CHECK_THAT(lines[0], Catch::StartsWith(R"({"id":null,"type":"error","code":"line_too_long")"));
@@ -137,15 +153,17 @@ TEST_CASE("control protocol: subscribe streams service state changes", "[integra
   REQUIRE(sup.wait_state("web", "running"));
   std::atomic<bool> subscribed{false};
   auto fut = std::async(std::launch::async, [&] {
-    return sup.exchange(R"({"id":"sub","op":"subscribe"})" "\n", [&](const std::vector<std::string>& lines) {
-      if (!lines.empty()) subscribed = true;
-      bool stopping = false;
-      for (const auto& l : lines) {
-        if (l.find("\"state\":\"stopping\"") != std::string::npos) stopping = true;
-        if (stopping && l.find("\"state\":\"running\"") != std::string::npos) return true;
-      }
-      return false;
-    });
+    return sup.exchange(R"({"id":"sub","op":"subscribe"})"
+                        "\n",
+                        [&](const std::vector<std::string>& lines) {
+                          if (!lines.empty()) subscribed = true;
+                          bool stopping = false;
+                          for (const auto& l : lines) {
+                            if (l.find("\"state\":\"stopping\"") != std::string::npos) stopping = true;
+                            if (stopping && l.find("\"state\":\"running\"") != std::string::npos) return true;
+                          }
+                          return false;
+                        });
   });
   REQUIRE(wait_until([&] { return subscribed.load(); }, std::chrono::seconds(10)));
   sup.request(R"({"id":"r","op":"restart","services":["web"]})");
@@ -166,10 +184,13 @@ stop_timeout = "500ms"
 )");
   sup.start();
   REQUIRE(wait_until([&] { return sup.log().find("[slow] ready") != std::string::npos; }, std::chrono::seconds(5)));
-  auto stop = std::async(std::launch::async, [&] { return sup.request(R"({"id":"s","op":"stop","services":["slow"]})"); });
+  auto stop = std::async(std::launch::async,
+                         [&] { return sup.request_on_any_thread(R"({"id":"s","op":"stop","services":["slow"]})"); });
   REQUIRE(sup.wait_state("slow", "stopping"));
   auto restart = sup.request(R"({"id":"r","op":"restart","services":["slow"]})");
   auto stopped = stop.get();  // would never come before the fix
+  INFO(stopped.error);
+  REQUIRE(stopped.error.empty());
   const auto* done = stopped.last().as<ipc::OpDone>();
   REQUIRE(done != nullptr);
   CHECK(done->ok);
@@ -186,7 +207,8 @@ TEST_CASE("control protocol: a client that half-closes still gets every reply", 
   addr.sun_family = AF_UNIX;
   std::strcpy(addr.sun_path, sup.socket().c_str());
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  const std::string line = R"({"id":"h","op":"restart","services":["web"]})" "\n";
+  const std::string line = R"({"id":"h","op":"restart","services":["web"]})"
+                           "\n";
   REQUIRE(::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
   ::shutdown(fd, SHUT_WR);  // as `nc -N` or socat do after sending
   std::string got;
@@ -198,6 +220,6 @@ TEST_CASE("control protocol: a client that half-closes still gets every reply", 
     got.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
-  CHECK_THAT(got, Catch::Contains("restart.ack") && Catch::Contains("restart.done") &&
-                      Catch::Contains("restart.complete"));
+  CHECK_THAT(got,
+             Catch::Contains("restart.ack") && Catch::Contains("restart.done") && Catch::Contains("restart.complete"));
 }

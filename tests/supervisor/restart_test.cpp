@@ -1,14 +1,14 @@
 // Restarts through the control socket, against a real reship-supervisor
 // running real child processes.
 
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 
 #include <future>
 #include <map>
 #include <regex>
 #include <set>
+
+#include <catch2/catch.hpp>
 
 #include "tests/support/supervisor_fixture.hpp"
 
@@ -120,7 +120,8 @@ TEST_CASE("supervisor restart: a child never ready fails with an error naming th
   SupervisorFixture sup(R"(
 [services.slow]
 command = ["@helper", "sleep"]
-ready = "tcp://127.0.0.1:)" + std::to_string(port) + R"("
+ready = "tcp://127.0.0.1:)" +
+                        std::to_string(port) + R"("
 ready_timeout = "300ms"
 autostart = false
 )");
@@ -143,7 +144,8 @@ TEST_CASE("supervisor restart: a service crashing at start-up shows its stack tr
   SupervisorFixture sup(R"(
 [services.broken]
 command = ["@helper", "crash", "20"]
-ready = "tcp://127.0.0.1:)" + std::to_string(port) + R"("
+ready = "tcp://127.0.0.1:)" +
+                        std::to_string(port) + R"("
 autostart = false
 )");
   sup.start();
@@ -167,11 +169,15 @@ TEST_CASE("supervisor restart: readiness by notify, tcp and http", "[integration
 command = ["@helper", "notify", "100"]
 ready = "notify"
 [services.listener]
-command = ["@helper", "listen", ")" + std::to_string(tcp_port) + R"(", "100"]
-ready = "tcp://127.0.0.1:)" + std::to_string(tcp_port) + R"("
+command = ["@helper", "listen", ")" +
+                        std::to_string(tcp_port) + R"(", "100"]
+ready = "tcp://127.0.0.1:)" +
+                        std::to_string(tcp_port) + R"("
 [services.web]
-command = ["@helper", "http", ")" + std::to_string(http_port) + R"("]
-ready = "http://127.0.0.1:)" + std::to_string(http_port) + R"(/healthz"
+command = ["@helper", "http", ")" +
+                        std::to_string(http_port) + R"("]
+ready = "http://127.0.0.1:)" +
+                        std::to_string(http_port) + R"(/healthz"
 [scopes]
 all3 = ["notifier", "listener", "web"]
 )");
@@ -195,8 +201,10 @@ TEST_CASE("supervisor restart: an http probe answered 503 is not ready", "[integ
   const int port = free_port();
   SupervisorFixture sup(R"(
 [services.sick]
-command = ["@helper", "http", ")" + std::to_string(port) + R"(", "503"]
-ready = "http://127.0.0.1:)" + std::to_string(port) + R"(/healthz"
+command = ["@helper", "http", ")" +
+                        std::to_string(port) + R"(", "503"]
+ready = "http://127.0.0.1:)" +
+                        std::to_string(port) + R"(/healthz"
 ready_timeout = "400ms"
 autostart = false
 )");
@@ -218,11 +226,13 @@ stop_timeout = "400ms"
   REQUIRE(wait_until([&] { return sup.log().find("[slowstop] ready") != std::string::npos; }, 5s));
   // Two requests, both for the same service, the second while the first stops it.
   auto first_done = std::async(std::launch::async, [&] {
-    return sup.request(R"({"id":"a","op":"restart","services":["slowstop"]})");
+    return sup.request_on_any_thread(R"({"id":"a","op":"restart","services":["slowstop"]})");
   });
   REQUIRE(wait_until([&] { return sup.service("slowstop").state == "stopping"; }, 5s));
   auto b = sup.request(R"({"id":"b","op":"restart","services":["slowstop"]})");
   auto a = first_done.get();
+  INFO(a.error);
+  REQUIRE(a.error.empty());
   const auto* da = a.messages.at(1).as<ipc::RestartDone>();
   const auto* db = b.messages.at(1).as<ipc::RestartDone>();
   REQUIRE(da != nullptr);
@@ -252,9 +262,7 @@ TEST_CASE("supervisor restart: several requests in flight on one connection", "[
   for (const auto& line : lines) {
     auto reply = ipc::decode_reply(parser, line);
     REQUIRE(reply.has_value());
-    std::string type = reply->as<ipc::RestartAck>()    ? "ack"
-                       : reply->as<ipc::RestartDone>() ? "done"
-                                                       : "complete";
+    std::string type = reply->as<ipc::RestartAck>() ? "ack" : reply->as<ipc::RestartDone>() ? "done" : "complete";
     types_by_id[*reply->id].push_back(type);
   }
   const std::vector<std::string> expected{"ack", "done", "complete"};

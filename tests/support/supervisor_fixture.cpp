@@ -1,15 +1,14 @@
 #include "tests/support/supervisor_fixture.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <poll.h>
+#include <simdjson.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
 
-#include <simdjson.h>
+#include <catch2/catch.hpp>
 
 #include "tests/support/binaries.hpp"
 
@@ -30,8 +29,8 @@ SupervisorFixture::SupervisorFixture(const std::string& services_toml, const std
 }
 
 void SupervisorFixture::write_config(const std::string& services_toml, const std::string& supervisor_toml) {
-  dir_.write("reship.toml", "[supervisor]\nsocket = \"run/sv.sock\"\nstop_timeout = \"2s\"\n" + supervisor_toml +
-                                "\n" + with_helper(services_toml));
+  dir_.write("reship.toml", "[supervisor]\nsocket = \"run/sv.sock\"\nstop_timeout = \"2s\"\n" + supervisor_toml + "\n" +
+                                with_helper(services_toml));
 }
 
 SupervisorFixture::~SupervisorFixture() {
@@ -52,18 +51,35 @@ void SupervisorFixture::start() {
   REQUIRE(up);
 }
 
-int SupervisorFixture::wait_exit(std::chrono::milliseconds timeout) { return process_->wait(timeout); }
+int SupervisorFixture::wait_exit(std::chrono::milliseconds timeout) {
+  return process_->wait(timeout);
+}
 
-std::string SupervisorFixture::log() const { return read_file(dir_.path() / "supervisor.log"); }
+std::string SupervisorFixture::log() const {
+  return read_file(dir_.path() / "supervisor.log");
+}
 
 SupervisorFixture::Replies SupervisorFixture::request(const std::string& line, std::chrono::milliseconds timeout) {
-  simdjson::dom::parser parser;
-  auto element = parser.parse(line);
-  std::string_view id = element["id"].get_string().value();
-  auto client = ipc::BlockingClient::connect(socket());
-  INFO(log());
-  REQUIRE(client.ok());
+  auto replies = request_on_any_thread(line, timeout);
+  INFO(replies.error << "\n" << log());
+  REQUIRE(replies.error.empty());
+  return replies;
+}
+
+SupervisorFixture::Replies SupervisorFixture::request_on_any_thread(const std::string& line,
+                                                                    std::chrono::milliseconds timeout) {
   Replies replies;
+  simdjson::dom::parser parser;
+  std::string_view id;
+  if (parser.parse(line)["id"].get_string().get(id) != simdjson::SUCCESS) {
+    replies.error = "the request has no string id: " + line;
+    return replies;
+  }
+  auto client = ipc::BlockingClient::connect(socket());
+  if (!client.ok()) {
+    replies.error = "cannot connect: " + client.error().message;
+    return replies;
+  }
   auto final_reply = client->request(
       line + "\n", id,
       [&](const ipc::Reply& r) {
@@ -71,30 +87,34 @@ SupervisorFixture::Replies SupervisorFixture::request(const std::string& line, s
         replies.lines.push_back(ipc::encode_reply(r.id, r.body));
       },
       std::chrono::duration_cast<common::Millis>(timeout));
-  INFO((final_reply.ok() ? std::string() : final_reply.error().message));
-  REQUIRE(final_reply.ok());
+  if (!final_reply.ok()) replies.error = final_reply.error().message;
   return replies;
 }
 
 std::vector<std::string> SupervisorFixture::exchange(const std::string& bytes,
-                                                    const std::function<bool(const std::vector<std::string>&)>& done,
-                                                    std::chrono::milliseconds timeout, bool* closed) {
+                                                     const std::function<bool(const std::vector<std::string>&)>& done,
+                                                     std::chrono::milliseconds timeout, bool* closed) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   const std::string path = socket();
   std::memcpy(addr.sun_path, path.data(), path.size());
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::vector<std::string> lines;
+  if (closed != nullptr) *closed = false;
+  // No test-framework macros here: tests call this from their own threads.
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    if (closed != nullptr) *closed = true;
+    return lines;
+  }
   size_t sent = 0;
   while (sent < bytes.size()) {
     const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) break;
     sent += static_cast<size_t>(n);
   }
-  std::vector<std::string> lines;
   std::string partial;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (closed != nullptr) *closed = false;
   while (!done(lines)) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();

@@ -36,11 +36,16 @@ class SupervisorFixture {
   struct Replies {
     std::vector<ipc::Reply> messages;
     std::vector<std::string> lines;
+    std::string error;  // set by request_on_any_thread() only
     const ipc::Reply& last() const { return messages.back(); }
   };
   Replies request(const std::string& line, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  /// As request(), but for a thread of the test's own: the test framework is
+  /// not thread-safe, so this never asserts and reports trouble in `error`.
+  Replies request_on_any_thread(const std::string& line, std::chrono::milliseconds timeout = std::chrono::seconds(20));
   /// Writes raw bytes on a fresh connection and returns the lines read until
   /// `done(lines)` holds, the connection closes, or the deadline passes.
+  /// Safe on any thread (a failed connect reads as a closed connection).
   std::vector<std::string> exchange(const std::string& bytes,
                                     const std::function<bool(const std::vector<std::string>&)>& done,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(20),
