@@ -1,5 +1,7 @@
 #include "back/event_bus.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "back/deploy_store.hpp"
@@ -10,15 +12,26 @@ namespace reship::back {
 namespace {
 
 constexpr uint64_t kSeqBlock = 10'000;
+// The JSON of fetched log runs kept for other subscribers catching up.
+constexpr size_t kFetchedBytes = 2 * 1024 * 1024;
 
 // What an entry really costs in the ring: its strings and the bookkeeping
 // around them, so that the byte bound is a bound on memory.
-size_t footprint(const Event& e) { return sizeof(Event) + e.json.size() + e.type.size() + e.deploy_id.size() + 96; }
-size_t footprint(const LogRun& r) { return sizeof(LogRun) + r.deploy_id.size() + r.stream.size() + 96; }
+size_t footprint(const Event& e) {
+  return sizeof(Event) + e.json.size() + e.type.size() + e.deploy_id.size() + 96;
+}
+size_t footprint(const LogRun& r) {
+  return sizeof(LogRun) + r.deploy_id.size() + r.stream.size() + 96;
+}
 
 }  // namespace
 
 // ---- EventBatch ------------------------------------------------------------------
+
+EventBatch::EventBatch(std::vector<std::shared_ptr<const Event>> owned) : owned_(std::move(owned)) {
+  events_.reserve(owned_.size());
+  for (const auto& e : owned_) events_.push_back(e.get());
+}
 
 const std::vector<const Event*>& EventBatch::matching(const std::string& deploy_id) const {
   if (deploy_id.empty()) return events_;
@@ -149,7 +162,8 @@ uint64_t EventBus::publish_log(LogRun run) {
 void EventBus::materialize(const Entry& entry, uint64_t since, const std::string& deploy_id,
                            std::vector<std::shared_ptr<const Event>>& out) const {
   if (entry.event) {
-    if (entry.first_seq > since && (deploy_id.empty() || entry.event->deploy_id == deploy_id)) out.push_back(entry.event);
+    if (entry.first_seq > since && (deploy_id.empty() || entry.event->deploy_id == deploy_id))
+      out.push_back(entry.event);
     return;
   }
   const LogRun& run = *entry.run;
@@ -187,6 +201,72 @@ void EventBus::materialize(const Entry& entry, uint64_t since, const std::string
   }
 }
 
+uint64_t EventBus::delivered_seq() const {
+  return pending_ > 0 ? ring_[ring_.size() - pending_].first_seq - 1 : last_seq();
+}
+
+std::shared_ptr<const EventBatch> EventBus::fetched_run(const Entry& entry) {
+  if (auto it = fetched_.find(entry.first_seq); it != fetched_.end()) return it->second.first;
+  std::vector<std::shared_ptr<const Event>> owned;
+  materialize(entry, 0, "", owned);
+  size_t bytes = 0;
+  for (const auto& e : owned) bytes += e->json.size();
+  auto batch = std::make_shared<const EventBatch>(std::move(owned));
+  while (!fetched_order_.empty() && fetched_bytes_ + bytes > kFetchedBytes) {
+    auto old = fetched_.find(fetched_order_.front());
+    fetched_bytes_ -= old->second.second;
+    fetched_.erase(old);
+    fetched_order_.pop_front();
+  }
+  fetched_.emplace(entry.first_seq, std::make_pair(batch, bytes));
+  fetched_order_.push_back(entry.first_seq);
+  fetched_bytes_ += bytes;
+  return batch;
+}
+
+EventBus::Page EventBus::fetch(const std::string& deploy_id, uint64_t since, size_t max_bytes) {
+  Page page;
+  const uint64_t end = delivered_seq();
+  page.last_seq = since;
+  if (since >= end) {
+    page.caught_up = true;
+    return page;
+  }
+  const uint64_t first_kept = ring_.empty() ? next_seq_ : ring_.front().first_seq;
+  if (since + 1 < first_kept) {
+    page.gap = std::make_pair(since + 1, std::min(first_kept - 1, end));
+    page.last_seq = page.gap->second;
+  }
+  const size_t delivered = ring_.size() - pending_;
+  // The first entry with events after last_seq (entries are in seq order).
+  auto it = std::partition_point(ring_.begin(), ring_.begin() + static_cast<ptrdiff_t>(delivered),
+                                 [&](const Entry& e) { return e.first_seq + e.count - 1 <= page.last_seq; });
+  size_t bytes = 0;
+  for (; it != ring_.begin() + static_cast<ptrdiff_t>(delivered) && bytes < max_bytes; ++it) {
+    const Entry& entry = *it;
+    const uint64_t entry_last = entry.first_seq + entry.count - 1;
+    const std::string& owner = entry.event ? entry.event->deploy_id : entry.run->deploy_id;
+    if (deploy_id.empty() || owner == deploy_id) {
+      std::shared_ptr<const EventBatch> batch;
+      if (entry.event) {
+        batch = std::make_shared<const EventBatch>(std::vector<std::shared_ptr<const Event>>{entry.event});
+      } else if (entry.first_seq > page.last_seq) {
+        batch = fetched_run(entry);
+      } else {
+        // Resuming in the middle of a run: only its later lines.
+        std::vector<std::shared_ptr<const Event>> owned;
+        materialize(entry, page.last_seq, "", owned);
+        batch = std::make_shared<const EventBatch>(std::move(owned));
+      }
+      for (const Event* e : batch->events()) bytes += e->json.size();
+      if (!batch->events().empty()) page.batches.push_back(std::move(batch));
+    }
+    page.last_seq = entry_last;
+  }
+  page.caught_up = page.last_seq >= end;
+  return page;
+}
+
 std::unique_ptr<EventBus::Subscription> EventBus::subscribe(std::string deploy_id, std::optional<uint64_t> since,
                                                             Deliver deliver) {
   const uint64_t id = next_subscriber_++;
@@ -194,7 +274,9 @@ std::unique_ptr<EventBus::Subscription> EventBus::subscribe(std::string deploy_i
   return std::unique_ptr<Subscription>(new Subscription(this, id));
 }
 
-EventBus::Subscription::~Subscription() { bus_->subscribers_.erase(id_); }
+EventBus::Subscription::~Subscription() {
+  bus_->subscribers_.erase(id_);
+}
 
 void EventBus::deliver_replay(Subscriber& sub) {
   const uint64_t since = *sub.replay_since;
@@ -231,34 +313,43 @@ void EventBus::deliver_all() {
   }
   if (pending_ == 0) return;
   const size_t first_pending = ring_.size() - pending_;
+  const size_t end = ring_.size();  // what a delivery publishes waits for the next turn
   pending_ = 0;
   // Nobody listens: the events stay in the ring as they are, and no line of
   // a log run is ever turned into JSON.
   if (subscribers_.empty()) return;
-  // One deploy's subscribers only: materialize just that deploy's runs.
-  std::string only;
-  bool one_deploy = true;
-  for (auto& [id, sub] : subscribers_) {
-    if (sub.deploy_id.empty() || (!only.empty() && sub.deploy_id != only)) one_deploy = false;
-    only = sub.deploy_id;
-  }
-  std::vector<std::shared_ptr<const Event>> owned;
-  for (size_t i = first_pending; i < ring_.size(); ++i) materialize(ring_[i], 0, one_deploy ? only : "", owned);
-  if (owned.empty()) return;
-  std::vector<const Event*> events;
-  events.reserve(owned.size());
-  for (const auto& e : owned) events.push_back(e.get());
-  EventBatch batch(std::move(events), std::nullopt);
-  // A delivery may unsubscribe anyone (a transport dropping a slow client):
-  // walk a snapshot of ids.
-  ids.clear();
-  for (auto& [id, sub] : subscribers_) ids.push_back(id);
-  for (uint64_t id : ids) {
-    auto it = subscribers_.find(id);
-    if (it == subscribers_.end()) continue;
-    if (!it->second.deploy_id.empty() && batch.matching(it->second.deploy_id).empty()) continue;
-    auto deliver = it->second.deliver;
-    deliver(batch);
+  auto wanted = [&](const std::string& deploy_id) {
+    for (auto& [id, sub] : subscribers_) {
+      if (sub.deploy_id.empty() || sub.deploy_id == deploy_id) return true;
+    }
+    return false;
+  };
+  // One batch per log run (a read of the build's output can be large: a
+  // subscriber that falls behind stops taking batches between two runs)
+  // and one per stretch of other events.
+  for (size_t i = first_pending; i < end;) {
+    std::shared_ptr<const EventBatch> batch;
+    if (ring_[i].run) {
+      const Entry& entry = ring_[i++];
+      if (!wanted(entry.run->deploy_id)) continue;
+      batch = fetched_run(entry);  // kept a while for those catching up
+    } else {
+      std::vector<std::shared_ptr<const Event>> owned;
+      for (; i < end && ring_[i].event; ++i) owned.push_back(ring_[i].event);
+      batch = std::make_shared<const EventBatch>(std::move(owned));
+    }
+    if (batch->events().empty()) continue;
+    // A delivery may unsubscribe anyone (a transport dropping a slow
+    // client): walk a snapshot of ids.
+    ids.clear();
+    for (auto& [id, sub] : subscribers_) ids.push_back(id);
+    for (uint64_t id : ids) {
+      auto it = subscribers_.find(id);
+      if (it == subscribers_.end()) continue;
+      if (!it->second.deploy_id.empty() && batch->matching(it->second.deploy_id).empty()) continue;
+      auto deliver = it->second.deliver;
+      deliver(*batch);
+    }
   }
 }
 

@@ -33,6 +33,8 @@ class EventBatch {
  public:
   EventBatch(std::vector<const Event*> events, std::optional<std::pair<uint64_t, uint64_t>> gap)
       : events_(std::move(events)), gap_(gap) {}
+  /// A batch that keeps its events alive itself (one kept by EventBus::fetch).
+  explicit EventBatch(std::vector<std::shared_ptr<const Event>> owned);
 
   const std::vector<const Event*>& events() const { return events_; }
   /// Events between these seqs (inclusive) were asked for but are no longer
@@ -45,6 +47,7 @@ class EventBatch {
   const std::vector<const Event*>& matching(const std::string& deploy_id) const;
 
  private:
+  std::vector<std::shared_ptr<const Event>> owned_;
   std::vector<const Event*> events_;
   std::optional<std::pair<uint64_t, uint64_t>> gap_;
   mutable std::map<std::string, std::shared_ptr<const std::string>> sse_;
@@ -57,8 +60,8 @@ struct LogRun {
   std::string deploy_id;
   std::string stream;  // "stdout", "stderr", "reship"
   int64_t at_ms = 0;
-  int64_t offset = 0;   // of the first line in the log
-  uint64_t bytes = 0;   // the lines and their newlines
+  int64_t offset = 0;  // of the first line in the log
+  uint64_t bytes = 0;  // the lines and their newlines
   uint32_t lines = 0;
 };
 
@@ -68,8 +71,9 @@ struct LogRun {
 /// restarts (seqs are reserved in blocks in the deploy database). A bounded
 /// ring keeps recent events for subscribers that resume (Last-Event-ID);
 /// delivery is batched once per loop turn, so a burst of log lines reaches a
-/// subscriber in one write. The bus never waits for a subscriber: those who
-/// cannot keep up are dropped by their transport and resume from the ring.
+/// subscriber in one write. The bus never waits for a subscriber: one that
+/// cannot keep up stops taking live batches and catches up from the ring
+/// with fetch(), at its own pace, then takes live batches again.
 ///
 /// Log lines, by far the most numerous events, are kept as runs (where they
 /// are in the log) and turned into JSON only when someone listens or
@@ -122,7 +126,27 @@ class EventBus {
   /// The subscription ends when the returned object is destroyed.
   std::unique_ptr<Subscription> subscribe(std::string deploy_id, std::optional<uint64_t> since, Deliver deliver);
 
+  /// What fetch() returns: whole ring entries after a seq, oldest first.
+  struct Page {
+    /// Seqs asked for but no longer kept (read the deploy logs instead).
+    std::optional<std::pair<uint64_t, uint64_t>> gap;
+    /// One batch per ring entry; the batches of log runs are shared with
+    /// every other subscriber catching up through the same runs.
+    std::vector<std::shared_ptr<const EventBatch>> batches;
+    uint64_t last_seq = 0;   // pass it as `since` next time
+    bool caught_up = false;  // nothing more: live batches take over from here
+  };
+  /// The events of `deploy_id` (all when empty) after `since` among those
+  /// already handed to live subscribers, up to about `max_bytes` of JSON:
+  /// the pull side of the bus, for a subscriber catching up (a slow client,
+  /// a resume). Events published but not yet delivered come in the next
+  /// live batch, so switching back to live batches at `caught_up` neither
+  /// loses nor repeats an event.
+  Page fetch(const std::string& deploy_id, uint64_t since, size_t max_bytes);
+
   uint64_t last_seq() const { return next_seq_ - 1; }
+  /// The last seq handed to live subscribers (or left in the ring unheard).
+  uint64_t delivered_seq() const;
   size_t subscribers() const { return subscribers_.size(); }
   /// The oldest seq still kept (0 when the ring is empty).
   uint64_t oldest_kept() const { return ring_.empty() ? 0 : ring_.front().first_seq; }
@@ -149,6 +173,8 @@ class EventBus {
   /// `deploy_id` when set) to `out`, materializing log runs.
   void materialize(const Entry& entry, uint64_t since, const std::string& deploy_id,
                    std::vector<std::shared_ptr<const Event>>& out) const;
+  /// A whole log run as a batch, from the cache of recently fetched runs.
+  std::shared_ptr<const EventBatch> fetched_run(const Entry& entry);
   void push(Entry entry);
   void trim(size_t keep_pending);
   uint64_t take_seqs(uint64_t count);
@@ -169,6 +195,11 @@ class EventBus {
   uint64_t reserved_end_ = UINT64_MAX;  // no store: unlimited
   int64_t at_ms_ = -1;                  // cache of the formatted time
   std::string at_text_;
+  // Log runs fetched lately, by first seq: subscribers catching up together
+  // encode each run once. Bounded by the JSON they hold.
+  std::map<uint64_t, std::pair<std::shared_ptr<const EventBatch>, size_t>> fetched_;
+  std::deque<uint64_t> fetched_order_;
+  size_t fetched_bytes_ = 0;
 };
 
 }  // namespace reship::back

@@ -22,8 +22,9 @@ struct Stream::State {
   EndFn on_end;
   std::function<void()> on_drain;
   bool closed = false;
-  bool ended = false;      // reported to the owner (EOF or error)
-  bool broken = false;     // an error: nothing more can be written
+  bool ended = false;   // reported to the owner (EOF or error)
+  bool broken = false;  // an error: nothing more can be written
+  size_t held = 0;      // bytes of writes not called back yet
 
   // Reports the end once, unless the owner has closed the stream already.
   // EOF only ends the peer's writing: a half-closed peer still reads, so
@@ -51,6 +52,7 @@ struct WriteReq {
   Stream::State* state;
   std::string owned;
   std::shared_ptr<const std::string> shared;
+  size_t size = 0;
 };
 
 struct ConnectReq {
@@ -68,13 +70,14 @@ struct ShutdownReq {
 void on_write(uv_write_t* req, int status) {
   auto* w = reinterpret_cast<WriteReq*>(req);
   Stream::State* s = w->state;
+  s->held -= w->size;
   delete w;
   if (s->closed) return;
   if (status < 0) {
     s->end(status);
     return;
   }
-  if (s->h.stream.write_queue_size == 0 && s->on_drain) {
+  if (s->held == 0 && s->on_drain) {
     auto fn = s->on_drain;
     fn();
   }
@@ -109,6 +112,8 @@ bool queue_write(Stream::State* s, WriteReq* w, const std::string& bytes) {
     s->end(rc);
     return false;
   }
+  w->size = bytes.size();
+  s->held += w->size;
   return true;
 }
 
@@ -215,9 +220,13 @@ bool Stream::write_shared(std::shared_ptr<const std::string> data) {
   return queue_write(state_, w, *w->shared);
 }
 
-void Stream::on_drain(std::function<void()> fn) { state_->on_drain = std::move(fn); }
+void Stream::on_drain(std::function<void()> fn) {
+  state_->on_drain = std::move(fn);
+}
 
-size_t Stream::write_queue_size() const { return state_ ? state_->h.stream.write_queue_size : 0; }
+size_t Stream::write_queue_size() const {
+  return state_ ? state_->held : 0;
+}
 
 void Stream::shutdown(DoneFn done) {
   if (state_ == nullptr || state_->closed) return;
@@ -249,7 +258,9 @@ int Stream::peer_uid() const {
   return static_cast<int>(cred.uid);
 }
 
-uv_stream_t* Stream::handle() const { return state_ ? &state_->h.stream : nullptr; }
+uv_stream_t* Stream::handle() const {
+  return state_ ? &state_->h.stream : nullptr;
+}
 
 // ---- Listener ------------------------------------------------------------
 
@@ -299,9 +310,8 @@ Listener& Listener::operator=(Listener&& other) noexcept {
 
 Result<Listener> Listener::tcp(uv_loop_t* loop, const std::string& host, int port, AcceptFn on_accept) {
   sockaddr_storage addr{};
-  int rc = host.find(':') != std::string::npos
-               ? uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
-               : uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
+  int rc = host.find(':') != std::string::npos ? uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
+                                               : uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
   if (rc != 0) return Error{"bad listen address \"" + host + "\": use an IP address like 127.0.0.1 or ::1"};
   auto* s = new State;
   s->is_tcp = true;
@@ -321,8 +331,7 @@ Result<Listener> Listener::tcp(uv_loop_t* loop, const std::string& host, int por
   return Listener(s);
 }
 
-Result<Listener> Listener::unix_socket(uv_loop_t* loop, const std::string& path, unsigned mode,
-                                       AcceptFn on_accept) {
+Result<Listener> Listener::unix_socket(uv_loop_t* loop, const std::string& path, unsigned mode, AcceptFn on_accept) {
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
     return Error{"cannot listen on " + path + ": the path is " + std::to_string(path.size()) +
                  " bytes, longer than a Unix socket allows (" + std::to_string(sizeof(sockaddr_un::sun_path) - 1) +

@@ -1,11 +1,11 @@
 #pragma once
 
+#include <uv.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <uv.h>
 
 #include "common/result.hpp"
 
@@ -14,8 +14,9 @@ namespace reship::common::uv {
 /// An owned libuv stream: a TCP socket, a Unix socket or a pipe fd.
 ///
 /// Data arrives through the read callback as a view valid only during the
-/// call. Writes are queued by libuv; `write_queue_size()` tells how much is
-/// still waiting, which is how callers bound memory for slow readers. The end
+/// call. Writes are queued by libuv; `write_queue_size()` tells how much
+/// memory they still hold, which is how callers bound it for slow readers.
+/// The end
 /// callback runs once, with UV_EOF or an error, on the first of: end of input,
 /// a read error, a write error. Destroying the Stream closes it; no callback
 /// runs after that, even from inside one of its callbacks.
@@ -53,9 +54,13 @@ class Stream {
   bool write(std::string data);
   /// Queues a buffer shared with other streams (one event to many subscribers).
   bool write_shared(std::shared_ptr<const std::string> data);
-  /// Called whenever every queued write has completed.
+  /// Called when every write has completed and been called back.
   void on_drain(std::function<void()> fn);
 
+  /// Bytes of the writes not called back yet: those waiting for the socket,
+  /// and those the kernel took but whose callback comes on the next loop
+  /// turn (a fast reader empties libuv's own queue at once, yet a writer that
+  /// loops until the queue fills would then hold everything it wrote).
   size_t write_queue_size() const;
   /// Half-closes after pending writes; `done` (optional) runs after that.
   void shutdown(DoneFn done = nullptr);
@@ -89,8 +94,7 @@ class Listener {
   /// Binds HOST:PORT ("127.0.0.1", 7070; port 0 picks a free one).
   static Result<Listener> tcp(uv_loop_t* loop, const std::string& host, int port, AcceptFn on_accept);
   /// Binds a Unix socket at `path` (which must not exist) with file mode `mode`.
-  static Result<Listener> unix_socket(uv_loop_t* loop, const std::string& path, unsigned mode,
-                                      AcceptFn on_accept);
+  static Result<Listener> unix_socket(uv_loop_t* loop, const std::string& path, unsigned mode, AcceptFn on_accept);
 
   /// The port actually bound (TCP only).
   int port() const;
@@ -106,6 +110,8 @@ class Listener {
 };
 
 /// "connection refused" for UV_ECONNREFUSED, and so on: libuv's message.
-inline std::string uv_error_text(int status) { return uv_strerror(status); }
+inline std::string uv_error_text(int status) {
+  return uv_strerror(status);
+}
 
 }  // namespace reship::common::uv

@@ -45,8 +45,11 @@ class Api {
 
   /// How long an SSE stream may stay silent before a heartbeat comment.
   static constexpr common::Millis kHeartbeat{15'000};
-  /// A subscriber with this much unread output is dropped; it may resume.
-  static constexpr size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+  /// A subscriber with this much unsent output stops taking live events and
+  /// catches up from the ring as it reads (see Subscriber in api_streams.cpp).
+  static constexpr size_t kHighWater = 1024 * 1024;
+  /// How much JSON one catch-up step reads from the ring.
+  static constexpr size_t kCatchUpPage = 256 * 1024;
 
   /// A live response (SSE, WebSocket, log follow), ended by its client or by
   /// close_streams().

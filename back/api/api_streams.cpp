@@ -40,45 +40,92 @@ std::string gap_json(const std::pair<uint64_t, uint64_t>& gap) {
   return std::move(w).str();
 }
 
-// ---- Server-Sent Events -----------------------------------------------------------
+// ---- Server-Sent Events and WebSocket ----------------------------------------------
 
-class SseStream final : public std::enable_shared_from_this<SseStream> {
+// What SSE and WebSocket subscribers share: live batches while the client
+// keeps up; when its unsent output passes Api::kHighWater, no more live
+// batches but pages fetched from the ring each time its queue empties,
+// until it has caught up. A slow client never slows a build, never makes
+// the server buffer the whole log, and misses nothing the ring still has.
+class Subscriber {
  public:
-  SseStream(uv_loop_t* loop, std::shared_ptr<http::Exchange> ex, std::string deploy_id)
-      : ex_(std::move(ex)), deploy_id_(std::move(deploy_id)), heartbeat_(loop) {}
+  virtual ~Subscriber() = default;
 
-  void start(back::EventBus& bus, std::optional<uint64_t> since, std::function<void()> on_end) {
+ protected:
+  explicit Subscriber(back::EventBus& bus) : bus_(bus) {}
+
+  virtual bool gone() const = 0;
+  virtual size_t queued() const = 0;
+  virtual void write(const back::EventBatch& batch) = 0;
+  virtual void write_gap(const std::pair<uint64_t, uint64_t>& gap) = 0;
+
+  /// Follows `deploy_id` (all when empty); with `since`, starts by catching
+  /// up from there. `self` receives the live batches.
+  template <class Self>
+  void follow(const std::shared_ptr<Self>& self, std::string deploy_id, std::optional<uint64_t> since) {
+    deploy_id_ = std::move(deploy_id);
+    cursor_ = since.value_or(bus_.delivered_seq());
+    catching_up_ = since.has_value();
+    std::weak_ptr<Self> weak = self;
+    sub_ = bus_.subscribe(deploy_id_, std::nullopt, [weak](const back::EventBatch& batch) {
+      if (auto s = weak.lock()) s->on_batch(batch);
+    });
+    catch_up();
+  }
+
+  void on_batch(const back::EventBatch& batch) {
+    if (catching_up_ || gone()) return;  // catch_up() reads these from the ring
+    if (queued() > Api::kHighWater) {
+      catching_up_ = true;  // the next drain catches up from cursor_
+      return;
+    }
+    if (batch.gap()) write_gap(*batch.gap());
+    write(batch);
+    if (!batch.events().empty()) cursor_ = std::max(cursor_, batch.events().back()->seq);
+  }
+
+  /// Called when the client's queue is empty: sends pages until the queue
+  /// fills again or nothing is left to catch up.
+  void catch_up() {
+    while (catching_up_ && sub_ && !gone() && queued() <= Api::kHighWater) {
+      auto page = bus_.fetch(deploy_id_, cursor_, Api::kCatchUpPage);
+      if (page.gap) write_gap(*page.gap);
+      for (const auto& batch : page.batches) write(*batch);
+      cursor_ = page.last_seq;
+      if (page.caught_up) catching_up_ = false;
+    }
+  }
+
+  back::EventBus& bus_;
+  std::string deploy_id_;
+  std::unique_ptr<back::EventBus::Subscription> sub_;
+
+ private:
+  uint64_t cursor_ = 0;  // the last seq written (or skipped as not ours)
+  bool catching_up_ = false;
+};
+
+class SseStream final : public Subscriber, public std::enable_shared_from_this<SseStream> {
+ public:
+  SseStream(uv_loop_t* loop, back::EventBus& bus, std::shared_ptr<http::Exchange> ex, std::string deploy_id)
+      : Subscriber(bus), ex_(std::move(ex)), requested_id_(std::move(deploy_id)), heartbeat_(loop) {}
+
+  void start(std::optional<uint64_t> since, std::function<void()> on_end) {
     on_end_ = std::move(on_end);
     auto self = weak_from_this();
     ex_->on_close([self] {
       if (auto s = self.lock()) s->end();
     });
+    ex_->on_drain([self] {
+      if (auto s = self.lock()) s->catch_up();
+    });
     // Ask clients to come back quickly after a drop; say where the stream starts.
     ex_->write(http::format_sse_retry(2000));
-    ex_->write(": reship events from seq " + std::to_string((since ? *since : bus.last_seq()) + 1) + "\n\n");
-    sub_ = bus.subscribe(deploy_id_, since, [self](const back::EventBatch& batch) {
-      if (auto s = self.lock()) s->deliver(batch);
-    });
+    ex_->write(": reship events from seq " + std::to_string((since ? *since : bus_.last_seq()) + 1) + "\n\n");
     heartbeat_.start_repeating(Api::kHeartbeat, [self] {
       if (auto s = self.lock()) s->ex_->write(std::string(http::kSseHeartbeat));
     });
-  }
-
-  void deliver(const back::EventBatch& batch) {
-    if (ex_->closed()) {
-      end();
-      return;
-    }
-    if (ex_->write_queue_size() > Api::kMaxQueuedBytes) {
-      // Never slow the build for one reader: drop it; it resumes with
-      // Last-Event-ID from what it has.
-      spdlog::info("events: dropping a subscriber that fell {} bytes behind", ex_->write_queue_size());
-      ex_->end();
-      end();
-      return;
-    }
-    if (batch.gap()) ex_->write(http::format_sse_event("", "stream.gap", gap_json(*batch.gap())));
-    if (auto text = batch.sse(deploy_id_)) ex_->write_shared(std::move(text));
+    follow(shared_from_this(), requested_id_, since);
   }
 
   void end() {
@@ -89,18 +136,24 @@ class SseStream final : public std::enable_shared_from_this<SseStream> {
   }
 
  private:
+  bool gone() const override { return ex_->closed(); }
+  size_t queued() const override { return ex_->write_queue_size(); }
+  void write(const back::EventBatch& batch) override {
+    if (auto text = batch.sse(deploy_id_)) ex_->write_shared(std::move(text));
+  }
+  void write_gap(const std::pair<uint64_t, uint64_t>& gap) override {
+    ex_->write(http::format_sse_event("", "stream.gap", gap_json(gap)));
+  }
+
   std::shared_ptr<http::Exchange> ex_;
-  std::string deploy_id_;
+  std::string requested_id_;
   common::uv::Timer heartbeat_;
-  std::unique_ptr<back::EventBus::Subscription> sub_;
   std::function<void()> on_end_;
 };
 
-// ---- WebSocket ----------------------------------------------------------------------
-
-class WsStream final : public std::enable_shared_from_this<WsStream> {
+class WsStream final : public Subscriber, public std::enable_shared_from_this<WsStream> {
  public:
-  WsStream(std::shared_ptr<http::WebSocket> ws, back::EventBus& bus) : ws_(std::move(ws)), bus_(bus) {}
+  WsStream(std::shared_ptr<http::WebSocket> ws, back::EventBus& bus) : Subscriber(bus), ws_(std::move(ws)) {}
 
   void start(std::string deploy_id, std::optional<uint64_t> since, std::function<void()> on_end) {
     on_end_ = std::move(on_end);
@@ -111,15 +164,10 @@ class WsStream final : public std::enable_shared_from_this<WsStream> {
     ws_->on_message([self](std::string_view text) {
       if (auto s = self.lock()) s->on_message(text);
     });
-    subscribe(std::move(deploy_id), since);
-  }
-
-  void subscribe(std::string deploy_id, std::optional<uint64_t> since) {
-    deploy_id_ = std::move(deploy_id);
-    auto self = weak_from_this();
-    sub_ = bus_.subscribe(deploy_id_, since, [self](const back::EventBatch& batch) {
-      if (auto s = self.lock()) s->deliver(batch);
+    ws_->on_drain([self] {
+      if (auto s = self.lock()) s->catch_up();
     });
+    follow(shared_from_this(), std::move(deploy_id), since);
   }
 
   // {"subscribe":{"deployId":"…","since":N}} changes what this socket gets.
@@ -129,7 +177,8 @@ class WsStream final : public std::enable_shared_from_this<WsStream> {
     simdjson::dom::object object;
     simdjson::dom::object sub;
     if (!element || element->get_object().get(object) || object["subscribe"].get_object().get(sub)) {
-      ws_->send_text(R"({"type":"error","code":"bad_request","message":"send {\"subscribe\":{\"deployId\":\"…\",\"since\":N}}"})");
+      ws_->send_text(
+          R"({"type":"error","code":"bad_request","message":"send {\"subscribe\":{\"deployId\":\"…\",\"since\":N}}"})");
       return;
     }
     common::JsonFields f(sub);
@@ -137,24 +186,11 @@ class WsStream final : public std::enable_shared_from_this<WsStream> {
     std::optional<uint64_t> since;
     if (auto n = f.integer("since"); n && *n >= 0) since = static_cast<uint64_t>(*n);
     if (f.error()) {
-      ws_->send_text(R"({"type":"error","code":"bad_request","message":"deployId must be a string and since a number"})");
+      ws_->send_text(
+          R"({"type":"error","code":"bad_request","message":"deployId must be a string and since a number"})");
       return;
     }
-    subscribe(std::move(deploy_id), since);
-  }
-
-  void deliver(const back::EventBatch& batch) {
-    if (ws_->closed()) {
-      end();
-      return;
-    }
-    if (ws_->write_queue_size() > Api::kMaxQueuedBytes) {
-      ws_->close(1008, "too slow: subscribe again with since");
-      end();
-      return;
-    }
-    if (batch.gap()) ws_->send_text(gap_json(*batch.gap()));
-    for (const back::Event* e : batch.matching(deploy_id_)) ws_->send_text(e->json);
+    follow(shared_from_this(), std::move(deploy_id), since);
   }
 
   void end() {
@@ -164,10 +200,14 @@ class WsStream final : public std::enable_shared_from_this<WsStream> {
   }
 
  private:
+  bool gone() const override { return ws_->closed(); }
+  size_t queued() const override { return ws_->write_queue_size(); }
+  void write(const back::EventBatch& batch) override {
+    for (const back::Event* e : batch.matching(deploy_id_)) ws_->send_text(e->json);
+  }
+  void write_gap(const std::pair<uint64_t, uint64_t>& gap) override { ws_->send_text(gap_json(gap)); }
+
   std::shared_ptr<http::WebSocket> ws_;
-  back::EventBus& bus_;
-  std::string deploy_id_;
-  std::unique_ptr<back::EventBus::Subscription> sub_;
   std::function<void()> on_end_;
 };
 
@@ -256,11 +296,11 @@ void Api::events(http::Request& req, const std::shared_ptr<http::Exchange>& ex) 
   std::string deploy_id(req.query("deployId").value_or(""));
   if (!ex->begin_stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}})) return;
   metrics_.http_request(200);
-  auto stream = std::make_shared<SseStream>(parts_.loop, ex, std::move(deploy_id));
+  auto stream = std::make_shared<SseStream>(parts_.loop, parts_.events, ex, std::move(deploy_id));
   const uint64_t key = next_stream_++;
   streams_.emplace(key, std::make_shared<Holder<SseStream>>(stream));
   std::weak_ptr<bool> alive = alive_;
-  stream->start(parts_.events, since, [this, alive, key] {
+  stream->start(since, [this, alive, key] {
     if (!alive.expired()) streams_.erase(key);
   });
 }

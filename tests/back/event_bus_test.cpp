@@ -1,7 +1,8 @@
+#include "back/event_bus.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "back/deploy_store.hpp"
-#include "back/event_bus.hpp"
 #include "common/uv_handles.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -11,7 +12,9 @@ using namespace reship::back;
 namespace {
 
 // Runs one loop turn, which is when the bus delivers.
-void turn(common::uv::Loop& loop) { uv_run(loop, UV_RUN_NOWAIT); }
+void turn(common::uv::Loop& loop) {
+  uv_run(loop, UV_RUN_NOWAIT);
+}
 
 std::vector<uint64_t> seqs(const EventBatch& b, const std::string& filter = "") {
   std::vector<uint64_t> out;
@@ -55,7 +58,8 @@ TEST_CASE("event bus: events are JSON with seq, type, at and deployId, SSE text 
     turn(loop);
     REQUIRE(first);
     CHECK(first == second);  // encoded once
-    CHECK_THAT(*first, Catch::StartsWith("id: 1\nevent: deploy.start\ndata: {\"seq\":1,\"type\":\"deploy.start\",\"at\":\""));
+    CHECK_THAT(*first,
+               Catch::StartsWith("id: 1\nevent: deploy.start\ndata: {\"seq\":1,\"type\":\"deploy.start\",\"at\":\""));
     CHECK_THAT(*first, Catch::EndsWith("\"deployId\":\"d-1\",\"mode\":\"deploy\"}\n\n"));
   }
   CHECK(loop.close() == 0);
@@ -163,7 +167,8 @@ TEST_CASE("event bus: a log run becomes one event per line, read back only when 
     REQUIRE(got.size() == 2);
     CHECK(last == 3);
     CHECK_THAT(got[0], Catch::StartsWith("2 {\"seq\":2,\"type\":\"deploy.log\",\"at\":\"2023-11-14T22:13:20.000Z\""));
-    CHECK_THAT(got[0], Catch::EndsWith("\"deployId\":\"d-1\",\"stream\":\"stderr\",\"line\":\"second line\",\"offset\":6}"));
+    CHECK_THAT(got[0],
+               Catch::EndsWith("\"deployId\":\"d-1\",\"stream\":\"stderr\",\"line\":\"second line\",\"offset\":6}"));
     CHECK_THAT(got[1], Catch::EndsWith("\"line\":\"third\",\"offset\":18}"));
     // A resume in the middle of a run gets the rest of it, from the log.
     std::vector<uint64_t> resumed;
@@ -172,6 +177,87 @@ TEST_CASE("event bus: a log run becomes one event per line, read back only when 
     });
     turn(loop);
     CHECK(resumed == std::vector<uint64_t>{3});
+  }
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("event bus: fetch pages through what was delivered, and leaves the rest to live batches", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop, 1000, 1 << 20);
+    std::string log;
+    for (int i = 0; i < 100; ++i) log += "line " + std::to_string(i) + "\n";
+    int reads = 0;
+    bus.set_log_reader([&](const std::string&, int64_t offset, uint64_t bytes) {
+      ++reads;
+      return log.substr(static_cast<size_t>(offset), bytes);
+    });
+    // Ten runs of ten lines of d-1, an event of another deploy among them.
+    std::vector<uint64_t> expected;
+    int64_t offset = 0;
+    for (int run = 0; run < 10; ++run) {
+      uint64_t bytes = 0;
+      for (int i = run * 10; i < run * 10 + 10; ++i) bytes += ("line " + std::to_string(i) + "\n").size();
+      const uint64_t last = bus.publish_log(LogRun{"d-1", "stdout", 1'700'000'000'000, offset, bytes, 10});
+      for (uint64_t s = last - 9; s <= last; ++s) expected.push_back(s);
+      offset += static_cast<int64_t>(bytes);
+      if (run == 4) bus.publish("deploy.done", "d-2");
+    }
+    turn(loop);
+    bus.publish("deploy.done", "d-1");  // published, not yet delivered
+    // Small pages: several of them, in order, nothing of d-2, nothing pending.
+    std::vector<uint64_t> got;
+    uint64_t cursor = 0;
+    int pages = 0;
+    for (bool caught_up = false; !caught_up && pages < 100; ++pages) {
+      auto page = bus.fetch("d-1", cursor, 300);
+      CHECK_FALSE(page.gap);
+      for (const auto& batch : page.batches) {
+        for (const Event* e : batch->matching("d-1")) got.push_back(e->seq);
+      }
+      CHECK(page.last_seq > cursor);
+      cursor = page.last_seq;
+      caught_up = page.caught_up;
+    }
+    CHECK(got == expected);
+    CHECK(pages > 2);
+    CHECK(cursor == bus.delivered_seq());
+    CHECK(bus.delivered_seq() + 1 == bus.last_seq());
+    // Every subscriber catching up through a run shares its encoding.
+    const int reads_before = reads;
+    auto again = bus.fetch("", 0, 1);
+    REQUIRE(again.batches.size() == 1);
+    CHECK(reads == reads_before);
+    // A resume in the middle of a run gets the rest of it.
+    auto middle = bus.fetch("d-1", expected[3], 1);
+    REQUIRE(middle.batches.size() == 1);
+    CHECK(seqs(*middle.batches[0]) == std::vector<uint64_t>(expected.begin() + 4, expected.begin() + 10));
+    // Once the pending event is delivered, fetch reaches it too.
+    turn(loop);
+    auto rest = bus.fetch("d-1", cursor, 1 << 20);
+    CHECK(rest.caught_up);
+    REQUIRE(rest.batches.size() == 1);
+    CHECK(seqs(*rest.batches[0]) == std::vector<uint64_t>{bus.last_seq()});
+  }
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("event bus: fetch past the ring reports the gap, then goes on", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop, 5, 1 << 20);
+    for (int i = 0; i < 10; ++i) bus.publish("deploy.log", "d-1");
+    turn(loop);
+    auto page = bus.fetch("", 2, 1 << 20);
+    REQUIRE(page.gap);
+    CHECK(*page.gap == std::make_pair<uint64_t, uint64_t>(3, 5));
+    std::vector<uint64_t> got;
+    for (const auto& batch : page.batches) {
+      for (auto s : seqs(*batch)) got.push_back(s);
+    }
+    CHECK(got == std::vector<uint64_t>{6, 7, 8, 9, 10});
+    CHECK(page.caught_up);
+    CHECK(bus.fetch("", 10, 1 << 20).caught_up);
   }
   CHECK(loop.close() == 0);
 }
