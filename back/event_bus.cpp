@@ -28,9 +28,17 @@ size_t footprint(const LogRun& r) {
 
 // ---- EventBatch ------------------------------------------------------------------
 
+EventBatch::EventBatch(std::vector<const Event*> events, std::optional<std::pair<uint64_t, uint64_t>> gap)
+    : events_(std::move(events)), gap_(gap) {
+  for (const Event* e : events_) json_bytes_ += e->json.size();
+}
+
 EventBatch::EventBatch(std::vector<std::shared_ptr<const Event>> owned) : owned_(std::move(owned)) {
   events_.reserve(owned_.size());
-  for (const auto& e : owned_) events_.push_back(e.get());
+  for (const auto& e : owned_) {
+    events_.push_back(e.get());
+    json_bytes_ += e->json.size();
+  }
 }
 
 const std::vector<const Event*>& EventBatch::matching(const std::string& deploy_id) const {
@@ -241,8 +249,9 @@ EventBus::Page EventBus::fetch(const std::string& deploy_id, uint64_t since, siz
   // The first entry with events after last_seq (entries are in seq order).
   auto it = std::partition_point(ring_.begin(), ring_.begin() + static_cast<ptrdiff_t>(delivered),
                                  [&](const Entry& e) { return e.first_seq + e.count - 1 <= page.last_seq; });
+  const auto delivered_end = ring_.begin() + static_cast<ptrdiff_t>(delivered);
   size_t bytes = 0;
-  for (; it != ring_.begin() + static_cast<ptrdiff_t>(delivered) && bytes < max_bytes; ++it) {
+  for (; it != delivered_end && bytes < max_bytes; ++it) {
     const Entry& entry = *it;
     const uint64_t entry_last = entry.first_seq + entry.count - 1;
     const std::string& owner = entry.event ? entry.event->deploy_id : entry.run->deploy_id;
@@ -258,12 +267,16 @@ EventBus::Page EventBus::fetch(const std::string& deploy_id, uint64_t since, siz
         materialize(entry, page.last_seq, "", owned);
         batch = std::make_shared<const EventBatch>(std::move(owned));
       }
-      for (const Event* e : batch->events()) bytes += e->json.size();
+      bytes += batch->json_bytes();
       if (!batch->events().empty()) page.batches.push_back(std::move(batch));
     }
     page.last_seq = entry_last;
   }
+  // Past the last delivered entry: caught up, even when seqs skip ahead
+  // (a fresh block of seqs leaves a hole before the next entry).
+  if (it == delivered_end) page.last_seq = std::max(page.last_seq, end);
   page.caught_up = page.last_seq >= end;
+  page.bytes = bytes;
   return page;
 }
 

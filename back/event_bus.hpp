@@ -31,8 +31,7 @@ struct Event {
 /// wants the same thing: fan-out to a hundred subscribers costs one encoding.
 class EventBatch {
  public:
-  EventBatch(std::vector<const Event*> events, std::optional<std::pair<uint64_t, uint64_t>> gap)
-      : events_(std::move(events)), gap_(gap) {}
+  EventBatch(std::vector<const Event*> events, std::optional<std::pair<uint64_t, uint64_t>> gap);
   /// A batch that keeps its events alive itself (one kept by EventBus::fetch).
   explicit EventBatch(std::vector<std::shared_ptr<const Event>> owned);
 
@@ -43,6 +42,8 @@ class EventBatch {
   /// Server-Sent Events text for the events matching `deploy_id` (all when
   /// empty): "id: N\nevent: TYPE\ndata: JSON\n\n" each. Null when none match.
   std::shared_ptr<const std::string> sse(const std::string& deploy_id) const;
+  /// The size of the events' JSON, all of them.
+  size_t json_bytes() const { return json_bytes_; }
   /// The events matching `deploy_id` (all when empty).
   const std::vector<const Event*>& matching(const std::string& deploy_id) const;
 
@@ -50,6 +51,7 @@ class EventBatch {
   std::vector<std::shared_ptr<const Event>> owned_;
   std::vector<const Event*> events_;
   std::optional<std::pair<uint64_t, uint64_t>> gap_;
+  size_t json_bytes_ = 0;
   mutable std::map<std::string, std::shared_ptr<const std::string>> sse_;
   mutable std::map<std::string, std::vector<const Event*>> matching_;
 };
@@ -133,6 +135,7 @@ class EventBus {
     /// One batch per ring entry; the batches of log runs are shared with
     /// every other subscriber catching up through the same runs.
     std::vector<std::shared_ptr<const EventBatch>> batches;
+    size_t bytes = 0;        // of JSON in the batches
     uint64_t last_seq = 0;   // pass it as `since` next time
     bool caught_up = false;  // nothing more: live batches take over from here
   };

@@ -18,9 +18,13 @@ void close_and_free(State* state) {
 
 }  // namespace
 
-Loop::Loop() { uv_loop_init(&loop_); }
+Loop::Loop() {
+  uv_loop_init(&loop_);
+}
 
-Loop::~Loop() { close(); }
+Loop::~Loop() {
+  close();
+}
 
 int Loop::close() {
   if (closed_) return 0;
@@ -50,7 +54,9 @@ Timer::Timer(uv_loop_t* loop) : state_(new State) {
   state_->handle.data = state_;
 }
 
-Timer::~Timer() { close_and_free(state_); }
+Timer::~Timer() {
+  close_and_free(state_);
+}
 
 Timer& Timer::operator=(Timer&& other) noexcept {
   if (this != &other) {
@@ -104,7 +110,9 @@ bool Timer::active() const {
   return state_ != nullptr && uv_is_active(reinterpret_cast<const uv_handle_t*>(&state_->handle));
 }
 
-void Timer::unref() { uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle)); }
+void Timer::unref() {
+  uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+}
 
 // ---- Signal --------------------------------------------------------------
 
@@ -118,7 +126,9 @@ Signal::Signal(uv_loop_t* loop) : state_(new State) {
   state_->handle.data = state_;
 }
 
-Signal::~Signal() { close_and_free(state_); }
+Signal::~Signal() {
+  close_and_free(state_);
+}
 
 Result<void> Signal::start(int signum, std::function<void()> fn) {
   state_->fn = std::move(fn);
@@ -141,7 +151,9 @@ void Signal::stop() {
   state_->fn = nullptr;
 }
 
-void Signal::unref() { uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle)); }
+void Signal::unref() {
+  uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+}
 
 // ---- Poll ----------------------------------------------------------------
 
@@ -162,9 +174,13 @@ Poll::Poll(uv_loop_t* loop, int fd) : state_(new State) {
   }
 }
 
-Poll::~Poll() { close_and_free(state_); }
+Poll::~Poll() {
+  close_and_free(state_);
+}
 
-bool Poll::ok() const { return state_ != nullptr; }
+bool Poll::ok() const {
+  return state_ != nullptr;
+}
 
 Result<void> Poll::start(int events, Fn fn) {
   if (state_ == nullptr) return Error{"cannot poll this file descriptor"};
@@ -198,7 +214,9 @@ FsEvent::FsEvent(uv_loop_t* loop) : state_(new State) {
   state_->handle.data = state_;
 }
 
-FsEvent::~FsEvent() { close_and_free(state_); }
+FsEvent::~FsEvent() {
+  close_and_free(state_);
+}
 
 Result<void> FsEvent::start(const std::string& dir, std::function<void(std::string_view)> fn) {
   state_->fn = std::move(fn);
@@ -232,7 +250,9 @@ Check::Check(uv_loop_t* loop) : state_(new State) {
   state_->handle.data = state_;
 }
 
-Check::~Check() { close_and_free(state_); }
+Check::~Check() {
+  close_and_free(state_);
+}
 
 void Check::start(std::function<void()> fn) {
   state_->fn = std::move(fn);
@@ -248,6 +268,40 @@ void Check::start(std::function<void()> fn) {
 void Check::stop() {
   uv_check_stop(&state_->handle);
   state_->fn = nullptr;
+}
+
+struct Idle::State {
+  uv_idle_t handle;
+  std::function<void()> fn;
+};
+
+Idle::Idle(uv_loop_t* loop) : state_(new State) {
+  uv_idle_init(loop, &state_->handle);
+  state_->handle.data = state_;
+}
+
+Idle::~Idle() {
+  close_and_free(state_);
+}
+
+void Idle::start(std::function<void()> fn) {
+  state_->fn = std::move(fn);
+  uv_idle_start(&state_->handle, [](uv_idle_t* h) {
+    auto* s = static_cast<State*>(h->data);
+    if (s->fn) {
+      auto callback = s->fn;
+      callback();
+    }
+  });
+}
+
+void Idle::stop() {
+  uv_idle_stop(&state_->handle);
+  state_->fn = nullptr;
+}
+
+bool Idle::active() const {
+  return uv_is_active(reinterpret_cast<const uv_handle_t*>(&state_->handle)) != 0;
 }
 
 }  // namespace reship::common::uv

@@ -5,12 +5,12 @@
 // so destroying an owner from inside its own callback is safe: the callback is
 // disarmed at once and the memory freed one loop turn later.
 
+#include <uv.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
-
-#include <uv.h>
 
 #include "common/result.hpp"
 
@@ -128,6 +128,24 @@ class Check {
 
   void start(std::function<void()> fn);
   void stop();
+
+ private:
+  struct State;
+  State* state_;
+};
+
+/// An idle handle: runs once per loop turn while started, and keeps the loop
+/// from blocking in poll meanwhile (work spread over turns).
+class Idle {
+ public:
+  explicit Idle(uv_loop_t* loop);
+  ~Idle();
+  Idle(const Idle&) = delete;
+  Idle& operator=(const Idle&) = delete;
+
+  void start(std::function<void()> fn);
+  void stop();
+  bool active() const;
 
  private:
   struct State;

@@ -8,7 +8,8 @@
 
 namespace reship::api {
 
-Api::Api(Parts parts) : parts_(parts), auth_(parts.config.tokens), started_ms_(common::monotonic_ms()) {
+Api::Api(Parts parts)
+    : parts_(parts), auth_(parts.config.tokens), started_ms_(common::monotonic_ms()), catch_up_(parts.loop) {
   using http::Exchange;
   using http::Request;
   using Ex = std::shared_ptr<Exchange>;
@@ -16,7 +17,8 @@ Api::Api(Parts parts) : parts_(parts), auth_(parts.config.tokens), started_ms_(c
   router_.add("POST", "/api/v1/deploys", [this](Request& r, const Ex& e, const Params&) { create_deploy(r, e); });
   router_.add("GET", "/api/v1/deploys", [this](Request& r, const Ex& e, const Params&) { list_deploys(r, e); });
   router_.add("GET", "/api/v1/deploys/{id}", [this](Request& r, const Ex& e, const Params& p) { get_deploy(r, e, p); });
-  router_.add("GET", "/api/v1/deploys/{id}/log", [this](Request& r, const Ex& e, const Params& p) { get_log(r, e, p); });
+  router_.add("GET", "/api/v1/deploys/{id}/log",
+              [this](Request& r, const Ex& e, const Params& p) { get_log(r, e, p); });
   router_.add("GET", "/api/v1/deploys/{id}/lines",
               [this](Request& r, const Ex& e, const Params& p) { get_lines(r, e, p); });
   router_.add("POST", "/api/v1/deploys/{id}/cancel",
@@ -28,7 +30,9 @@ Api::Api(Parts parts) : parts_(parts), auth_(parts.config.tokens), started_ms_(c
   router_.add("GET", "/metrics", [this](Request& r, const Ex& e, const Params&) { metrics(r, e); });
 }
 
-Api::~Api() { close_streams(); }
+Api::~Api() {
+  close_streams();
+}
 
 void Api::handle(http::Request& request, const std::shared_ptr<http::Exchange>& exchange) {
   router_.dispatch(request, exchange);
@@ -71,8 +75,7 @@ std::string Api::deploy_json(const back::DeployRecord& record, bool coalesced, b
   return back::record_json(record, {coalesced, &tail});
 }
 
-std::optional<back::DeployRequest> Api::parse_deploy_body(http::Request& req,
-                                                          const std::shared_ptr<http::Exchange>& ex,
+std::optional<back::DeployRequest> Api::parse_deploy_body(http::Request& req, const std::shared_ptr<http::Exchange>& ex,
                                                           const Caller& caller) {
   back::DeployRequest request;
   request.requested_by = caller.name;
@@ -83,7 +86,8 @@ std::optional<back::DeployRequest> Api::parse_deploy_body(http::Request& req,
     simdjson::dom::parser parser;
     auto element = common::parse_json(parser, body);
     if (!element) {
-      respond_error(ex, {400, "bad_json", element.error().message + "; send a JSON object like {\"scope\":\"platform\"}"});
+      respond_error(ex,
+                    {400, "bad_json", element.error().message + "; send a JSON object like {\"scope\":\"platform\"}"});
       return std::nullopt;
     }
     simdjson::dom::object object;
@@ -105,16 +109,16 @@ std::optional<back::DeployRequest> Api::parse_deploy_body(http::Request& req,
     if (mode) {
       auto parsed = back::parse_mode(*mode);
       if (!parsed) {
-        respond_error(ex, {400, "unknown_mode",
-                           "unknown mode \"" + std::string(*mode) + "\"; modes: deploy, build, restart"});
+        respond_error(
+            ex, {400, "unknown_mode", "unknown mode \"" + std::string(*mode) + "\"; modes: deploy, build, restart"});
         return std::nullopt;
       }
       request.mode = *parsed;
     }
   }
   if (parts_.config.find_scope(request.scope) == nullptr) {
-    respond_error(ex, {400, "unknown_scope",
-                       "unknown scope \"" + request.scope + "\"; scopes: " + parts_.deploys.scope_list()});
+    respond_error(
+        ex, {400, "unknown_scope", "unknown scope \"" + request.scope + "\"; scopes: " + parts_.deploys.scope_list()});
     return std::nullopt;
   }
   if (auto denied = auth_.check_scope(caller, request.scope)) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "back/api/auth.hpp"
+#include "back/api/catch_up_queue.hpp"
 #include "back/api/metrics.hpp"
 #include "back/api/router.hpp"
 #include "back/deploy_service.hpp"
@@ -88,6 +89,9 @@ class Api {
   Router router_;
   Metrics metrics_;
   int64_t started_ms_;
+  // Slow subscribers' catch-up steps, spread over loop turns (declared
+  // before the streams that refer to it, so that it outlives them).
+  CatchUpQueue catch_up_;
   // Live streams (SSE, WebSocket, log follows), closed on shutdown.
   std::map<uint64_t, std::shared_ptr<Stream>> streams_;
   uint64_t next_stream_ = 1;

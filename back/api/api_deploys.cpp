@@ -130,16 +130,15 @@ void Api::get_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& 
   const bool tail = flag_param(req, "tail");
   if (wait && *wait > 0 && parts_.deploys.is_active(id)) {
     std::weak_ptr<bool> alive = alive_;
-    const uint64_t key =
-        parts_.deploys.wait(id, common::Millis(*wait * 1000),
-                            [this, alive, ex, tail](std::optional<back::DeployRecord> record) {
-                              if (alive.expired()) return;
-                              if (!record) {
-                                respond_error(ex, {404, "not_found", "no such deploy"});
-                                return;
-                              }
-                              respond_json(ex, 200, deploy_json(*record, false, tail));
-                            });
+    const uint64_t key = parts_.deploys.wait(id, common::Millis(*wait * 1000),
+                                             [this, alive, ex, tail](std::optional<back::DeployRecord> record) {
+                                               if (alive.expired()) return;
+                                               if (!record) {
+                                                 respond_error(ex, {404, "not_found", "no such deploy"});
+                                                 return;
+                                               }
+                                               respond_json(ex, 200, deploy_json(*record, false, tail));
+                                             });
     // A caller that leaves does not keep its wait (and its timer) alive.
     ex->on_close([this, alive, id, key] {
       if (!alive.expired()) parts_.deploys.cancel_wait(id, key);
@@ -160,8 +159,8 @@ void Api::get_log(http::Request& req, const std::shared_ptr<http::Exchange>& ex,
   if (!valid_id(id, ex)) return;
   bool bad = false;
   const int64_t offset = int_param(req, "offset", 0, INT64_MAX, bad).value_or(0);
-  const int64_t limit =
-      int_param(req, "limit", 1, static_cast<int64_t>(kMaxLogLimit), bad).value_or(static_cast<int64_t>(kDefaultLogLimit));
+  const int64_t limit = int_param(req, "limit", 1, static_cast<int64_t>(kMaxLogLimit), bad)
+                            .value_or(static_cast<int64_t>(kDefaultLogLimit));
   if (bad) {
     respond_error(ex, {400, "bad_request", "offset must be a byte offset (>= 0) and limit from 1 to 8388608"});
     return;

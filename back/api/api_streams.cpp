@@ -44,15 +44,13 @@ std::string gap_json(const std::pair<uint64_t, uint64_t>& gap) {
 
 // What SSE and WebSocket subscribers share: live batches while the client
 // keeps up; when its unsent output passes Api::kHighWater, no more live
-// batches but pages fetched from the ring each time its queue empties,
-// until it has caught up. A slow client never slows a build, never makes
-// the server buffer the whole log, and misses nothing the ring still has.
-class Subscriber {
- public:
-  virtual ~Subscriber() = default;
-
+// batches but pages fetched from the ring, a step per loop turn through the
+// CatchUpQueue, each time its queue has emptied, until it has caught up. A
+// slow client never slows a build, never makes the server buffer the whole
+// log, and misses nothing the ring still has.
+class Subscriber : public CatchUpQueue::Client {
  protected:
-  explicit Subscriber(back::EventBus& bus) : bus_(bus) {}
+  Subscriber(back::EventBus& bus, CatchUpQueue& queue) : bus_(bus), queue_(queue) {}
 
   virtual bool gone() const = 0;
   virtual size_t queued() const = 0;
@@ -63,6 +61,7 @@ class Subscriber {
   /// up from there. `self` receives the live batches.
   template <class Self>
   void follow(const std::shared_ptr<Self>& self, std::string deploy_id, std::optional<uint64_t> since) {
+    self_ = self;
     deploy_id_ = std::move(deploy_id);
     cursor_ = since.value_or(bus_.delivered_seq());
     catching_up_ = since.has_value();
@@ -70,13 +69,13 @@ class Subscriber {
     sub_ = bus_.subscribe(deploy_id_, std::nullopt, [weak](const back::EventBatch& batch) {
       if (auto s = weak.lock()) s->on_batch(batch);
     });
-    catch_up();
+    if (catching_up_) queue_.want(self);
   }
 
   void on_batch(const back::EventBatch& batch) {
-    if (catching_up_ || gone()) return;  // catch_up() reads these from the ring
+    if (catching_up_ || gone()) return;  // catch-up steps read these from the ring
     if (queued() > Api::kHighWater) {
-      catching_up_ = true;  // the next drain catches up from cursor_
+      catching_up_ = true;  // on_drained() queues the first step
       return;
     }
     if (batch.gap()) write_gap(*batch.gap());
@@ -84,16 +83,26 @@ class Subscriber {
     if (!batch.events().empty()) cursor_ = std::max(cursor_, batch.events().back()->seq);
   }
 
-  /// Called when the client's queue is empty: sends pages until the queue
-  /// fills again or nothing is left to catch up.
-  void catch_up() {
-    while (catching_up_ && sub_ && !gone() && queued() <= Api::kHighWater) {
-      auto page = bus_.fetch(deploy_id_, cursor_, Api::kCatchUpPage);
-      if (page.gap) write_gap(*page.gap);
-      for (const auto& batch : page.batches) write(*batch);
-      cursor_ = page.last_seq;
-      if (page.caught_up) catching_up_ = false;
-    }
+  /// Called when everything written to the client has gone out.
+  void on_drained() {
+    if (!catching_up_) return;
+    if (auto self = self_.lock()) queue_.want(self);
+  }
+
+  size_t catch_up_step(bool& more) override {
+    more = false;
+    if (!catching_up_ || !sub_ || gone()) return 0;
+    auto page = bus_.fetch(deploy_id_, cursor_, Api::kCatchUpPage);
+    if (page.gap) write_gap(*page.gap);
+    for (const auto& batch : page.batches) write(*batch);
+    // A page that does not move on would be asked for forever: rejoin the
+    // live stream rather than spin (fetch() never does this).
+    if (page.caught_up || page.last_seq <= cursor_) catching_up_ = false;
+    cursor_ = std::max(cursor_, page.last_seq);
+    // With more to send, step again next turn while the client's queue is
+    // short; past kHighWater, on_drained() asks again.
+    more = catching_up_ && queued() <= Api::kHighWater;
+    return page.bytes;
   }
 
   back::EventBus& bus_;
@@ -101,14 +110,17 @@ class Subscriber {
   std::unique_ptr<back::EventBus::Subscription> sub_;
 
  private:
+  CatchUpQueue& queue_;
+  std::weak_ptr<CatchUpQueue::Client> self_;
   uint64_t cursor_ = 0;  // the last seq written (or skipped as not ours)
   bool catching_up_ = false;
 };
 
 class SseStream final : public Subscriber, public std::enable_shared_from_this<SseStream> {
  public:
-  SseStream(uv_loop_t* loop, back::EventBus& bus, std::shared_ptr<http::Exchange> ex, std::string deploy_id)
-      : Subscriber(bus), ex_(std::move(ex)), requested_id_(std::move(deploy_id)), heartbeat_(loop) {}
+  SseStream(uv_loop_t* loop, back::EventBus& bus, CatchUpQueue& queue, std::shared_ptr<http::Exchange> ex,
+            std::string deploy_id)
+      : Subscriber(bus, queue), ex_(std::move(ex)), requested_id_(std::move(deploy_id)), heartbeat_(loop) {}
 
   void start(std::optional<uint64_t> since, std::function<void()> on_end) {
     on_end_ = std::move(on_end);
@@ -117,7 +129,7 @@ class SseStream final : public Subscriber, public std::enable_shared_from_this<S
       if (auto s = self.lock()) s->end();
     });
     ex_->on_drain([self] {
-      if (auto s = self.lock()) s->catch_up();
+      if (auto s = self.lock()) s->on_drained();
     });
     // Ask clients to come back quickly after a drop; say where the stream starts.
     ex_->write(http::format_sse_retry(2000));
@@ -153,7 +165,8 @@ class SseStream final : public Subscriber, public std::enable_shared_from_this<S
 
 class WsStream final : public Subscriber, public std::enable_shared_from_this<WsStream> {
  public:
-  WsStream(std::shared_ptr<http::WebSocket> ws, back::EventBus& bus) : Subscriber(bus), ws_(std::move(ws)) {}
+  WsStream(std::shared_ptr<http::WebSocket> ws, back::EventBus& bus, CatchUpQueue& queue)
+      : Subscriber(bus, queue), ws_(std::move(ws)) {}
 
   void start(std::string deploy_id, std::optional<uint64_t> since, std::function<void()> on_end) {
     on_end_ = std::move(on_end);
@@ -165,7 +178,7 @@ class WsStream final : public Subscriber, public std::enable_shared_from_this<Ws
       if (auto s = self.lock()) s->on_message(text);
     });
     ws_->on_drain([self] {
-      if (auto s = self.lock()) s->catch_up();
+      if (auto s = self.lock()) s->on_drained();
     });
     follow(shared_from_this(), std::move(deploy_id), since);
   }
@@ -296,7 +309,7 @@ void Api::events(http::Request& req, const std::shared_ptr<http::Exchange>& ex) 
   std::string deploy_id(req.query("deployId").value_or(""));
   if (!ex->begin_stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}})) return;
   metrics_.http_request(200);
-  auto stream = std::make_shared<SseStream>(parts_.loop, parts_.events, ex, std::move(deploy_id));
+  auto stream = std::make_shared<SseStream>(parts_.loop, parts_.events, catch_up_, ex, std::move(deploy_id));
   const uint64_t key = next_stream_++;
   streams_.emplace(key, std::make_shared<Holder<SseStream>>(stream));
   std::weak_ptr<bool> alive = alive_;
@@ -312,7 +325,7 @@ void Api::websocket(http::Request& req, const std::shared_ptr<http::Exchange>& e
   auto ws = ex->accept_websocket();
   if (!ws) return;  // the handshake was refused, and answered
   metrics_.http_request(101);
-  auto stream = std::make_shared<WsStream>(ws, parts_.events);
+  auto stream = std::make_shared<WsStream>(ws, parts_.events, catch_up_);
   const uint64_t key = next_stream_++;
   streams_.emplace(key, std::make_shared<Holder<WsStream>>(stream));
   std::weak_ptr<bool> alive = alive_;

@@ -1,9 +1,9 @@
 #include "back/api/auth.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-
-#include <algorithm>
 
 namespace reship::api {
 
@@ -21,8 +21,8 @@ std::variant<Caller, back::ApiError> Authenticator::authenticate(std::optional<s
   if (!authorization) return missing;
   std::string_view value = *authorization;
   // RFC 6750: the scheme is case-insensitive, one or more spaces follow it.
-  if (value.size() < 7 || !std::equal(value.begin(), value.begin() + 6, "bearer",
-                                      [](char a, char b) { return (a | 0x20) == b; }) ||
+  if (value.size() < 7 ||
+      !std::equal(value.begin(), value.begin() + 6, "bearer", [](char a, char b) { return (a | 0x20) == b; }) ||
       value[6] != ' ') {
     return missing;
   }
@@ -46,8 +46,8 @@ std::optional<back::ApiError> Authenticator::check_scope(const Caller& caller, c
   std::string allowed;
   for (const auto& s : scopes) allowed += (allowed.empty() ? "" : ", ") + s;
   return back::ApiError{403, "forbidden",
-                        "token \"" + caller.name + "\" may not deploy scope \"" + scope + "\" (its scopes: " +
-                            (allowed.empty() ? "none" : allowed) + ")"};
+                        "token \"" + caller.name + "\" may not deploy scope \"" + scope +
+                            "\" (its scopes: " + (allowed.empty() ? "none" : allowed) + ")"};
 }
 
 }  // namespace reship::api

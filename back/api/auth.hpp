@@ -14,8 +14,8 @@ namespace reship::api {
 
 /// Who is calling, once authenticated.
 struct Caller {
-  std::string name;             // becomes requestedBy
-  bool unrestricted = false;    // may bounce edge
+  std::string name;                            // becomes requestedBy
+  bool unrestricted = false;                   // may bounce edge
   const common::TokenConfig* token = nullptr;  // null when the API is open
 };
 

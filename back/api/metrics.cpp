@@ -66,7 +66,9 @@ void Metrics::deploy_finished(const back::DeployService::Finished& f) {
   for (const auto& r : f.record.restarts) ++restarts_[{r.service, r.ok}];
 }
 
-void Metrics::http_request(int status) { ++http_by_status_[status]; }
+void Metrics::http_request(int status) {
+  ++http_by_status_[status];
+}
 
 std::string Metrics::render(const Gauges& g) const {
   std::string out;
@@ -76,8 +78,9 @@ std::string Metrics::render(const Gauges& g) const {
   }
   deploy_seconds_.render(out, "reship_deploy_duration_seconds", "Time from a deploy's start to its end.");
   build_seconds_.render(out, "reship_build_duration_seconds", "Time the build step took.");
-  out += "# HELP reship_restarts_total Service restarts asked of the supervisor, by service and outcome.\n"
-         "# TYPE reship_restarts_total counter\n";
+  out +=
+      "# HELP reship_restarts_total Service restarts asked of the supervisor, by service and outcome.\n"
+      "# TYPE reship_restarts_total counter\n";
   for (const auto& [key, n] : restarts_) {
     out += "reship_restarts_total{service=\"" + label(key.first) + "\",ok=\"" + (key.second ? "true" : "false") +
            "\"} " + std::to_string(n) + "\n";
@@ -86,13 +89,15 @@ std::string Metrics::render(const Gauges& g) const {
   out += "reship_queue_depth " + std::to_string(g.queue_depth) + "\n";
   out += "# HELP reship_build_running Whether a deploy is running.\n# TYPE reship_build_running gauge\n";
   out += std::string("reship_build_running ") + (g.build_running ? "1" : "0") + "\n";
-  out += "# HELP reship_event_subscribers Open SSE and WebSocket subscriptions.\n"
-         "# TYPE reship_event_subscribers gauge\n";
+  out +=
+      "# HELP reship_event_subscribers Open SSE and WebSocket subscriptions.\n"
+      "# TYPE reship_event_subscribers gauge\n";
   out += "reship_event_subscribers " + std::to_string(g.subscribers) + "\n";
   out += "# HELP reship_event_seq The seq of the last event published.\n# TYPE reship_event_seq gauge\n";
   out += "reship_event_seq " + std::to_string(g.last_event_seq) + "\n";
-  out += "# HELP reship_http_requests_total HTTP answers, by status code.\n"
-         "# TYPE reship_http_requests_total counter\n";
+  out +=
+      "# HELP reship_http_requests_total HTTP answers, by status code.\n"
+      "# TYPE reship_http_requests_total counter\n";
   for (const auto& [status, n] : http_by_status_) {
     out += "reship_http_requests_total{code=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
   }

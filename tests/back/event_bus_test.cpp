@@ -261,3 +261,26 @@ TEST_CASE("event bus: fetch past the ring reports the gap, then goes on", "[unit
   }
   CHECK(loop.close() == 0);
 }
+
+TEST_CASE("event bus: fetch is caught up across the hole a fresh block of seqs leaves", "[unit]") {
+  reship::test::TempDir dir;
+  common::uv::Loop loop;
+  {
+    auto store = DeployStore::open(dir / "deploys.db");
+    REQUIRE(store.ok());
+    EventBus bus(loop);
+    REQUIRE(bus.use_store(store->get()).ok());
+    // 6,000 lines, delivered; then 6,000 more, which do not fit in what is
+    // left of the first block of 10,000 seqs: they start a new block.
+    const uint64_t first_end = bus.publish_log(LogRun{"d-1", "stdout", 0, 0, 12'000, 6'000});
+    turn(loop);
+    const uint64_t second_end = bus.publish_log(LogRun{"d-1", "stdout", 0, 12'000, 12'000, 6'000});
+    REQUIRE(second_end - 6'000 + 1 > first_end + 1);  // the hole
+    auto page = bus.fetch("", first_end, 1 << 20);
+    CHECK(page.caught_up);  // else a subscriber would ask again forever
+    CHECK(page.batches.empty());
+    CHECK_FALSE(page.gap);
+    CHECK(page.last_seq == bus.delivered_seq());
+  }
+  CHECK(loop.close() == 0);
+}
