@@ -50,7 +50,7 @@ class Exchange {
   void end();
 
   /// Bytes queued for this client and not yet handed to the kernel: bound
-  /// it for slow readers (drop them or catch them up later).
+  /// it for slow readers (catch them up later, or drop them).
   size_t write_queue_size() const;
   /// Called each time the write queue becomes empty while the stream is open.
   void on_drain(std::function<void()> fn) {
