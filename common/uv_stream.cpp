@@ -225,6 +225,10 @@ void Stream::on_drain(std::function<void()> fn) {
 }
 
 size_t Stream::write_queue_size() const {
+  return state_ ? state_->h.stream.write_queue_size : 0;
+}
+
+size_t Stream::held_bytes() const {
   return state_ ? state_->held : 0;
 }
 

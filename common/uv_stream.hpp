@@ -14,9 +14,9 @@ namespace reship::common::uv {
 /// An owned libuv stream: a TCP socket, a Unix socket or a pipe fd.
 ///
 /// Data arrives through the read callback as a view valid only during the
-/// call. Writes are queued by libuv; `write_queue_size()` tells how much
-/// memory they still hold, which is how callers bound it for slow readers.
-/// The end
+/// call. Writes are queued by libuv; `write_queue_size()` tells how much is
+/// still waiting for the other end and `held_bytes()` how much memory the
+/// writes still hold, which is how callers bound it for slow readers. The end
 /// callback runs once, with UV_EOF or an error, on the first of: end of input,
 /// a read error, a write error. Destroying the Stream closes it; no callback
 /// runs after that, even from inside one of its callbacks.
@@ -57,11 +57,13 @@ class Stream {
   /// Called when every write has completed and been called back.
   void on_drain(std::function<void()> fn);
 
-  /// Bytes of the writes not called back yet: those waiting for the socket,
-  /// and those the kernel took but whose callback comes on the next loop
-  /// turn (a fast reader empties libuv's own queue at once, yet a writer that
-  /// loops until the queue fills would then hold everything it wrote).
+  /// Bytes waiting for the other end to read them.
   size_t write_queue_size() const;
+  /// Bytes of the writes not called back yet: those waiting for the other
+  /// end, and those the kernel took but whose callback comes on the next
+  /// loop turn (a fast reader empties libuv's queue at once, yet a writer
+  /// that loops until that queue fills holds everything it wrote).
+  size_t held_bytes() const;
   /// Half-closes after pending writes; `done` (optional) runs after that.
   void shutdown(DoneFn done = nullptr);
   void close();

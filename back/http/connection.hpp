@@ -43,7 +43,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // For Exchange and WebSocket.
   bool write(std::string bytes);
   bool write_shared(std::shared_ptr<const std::string> bytes);
-  size_t write_queue_size() const { return stream_.write_queue_size(); }
+  // What the writes to this client hold in memory (not only what waits for
+  // the socket): the bound for slow readers.
+  size_t write_queue_size() const { return stream_.held_bytes(); }
   /// Whether the response being written will be the connection's last.
   bool closes_after_response() const { return !keep_alive_ || server_.shutting_down; }
   /// The response body will be delimited by closing the connection.
