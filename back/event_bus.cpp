@@ -251,15 +251,26 @@ EventBus::Page EventBus::fetch(const std::string& deploy_id, uint64_t since, siz
                                  [&](const Entry& e) { return e.first_seq + e.count - 1 <= page.last_seq; });
   const auto delivered_end = ring_.begin() + static_cast<ptrdiff_t>(delivered);
   size_t bytes = 0;
+  // Consecutive single events travel in one batch (one write), as live.
+  std::vector<std::shared_ptr<const Event>> singles;
+  auto flush_singles = [&] {
+    if (singles.empty()) return;
+    page.batches.push_back(std::make_shared<const EventBatch>(std::move(singles)));
+    singles.clear();
+  };
   for (; it != delivered_end && bytes < max_bytes; ++it) {
     const Entry& entry = *it;
     const uint64_t entry_last = entry.first_seq + entry.count - 1;
     const std::string& owner = entry.event ? entry.event->deploy_id : entry.run->deploy_id;
-    if (deploy_id.empty() || owner == deploy_id) {
+    if (entry.event) {
+      if (deploy_id.empty() || owner == deploy_id) {
+        singles.push_back(entry.event);
+        bytes += entry.event->json.size();
+      }
+    } else if (deploy_id.empty() || owner == deploy_id) {
+      flush_singles();
       std::shared_ptr<const EventBatch> batch;
-      if (entry.event) {
-        batch = std::make_shared<const EventBatch>(std::vector<std::shared_ptr<const Event>>{entry.event});
-      } else if (entry.first_seq > page.last_seq) {
+      if (entry.first_seq > page.last_seq) {
         batch = fetched_run(entry);
       } else {
         // Resuming in the middle of a run: only its later lines.
@@ -272,6 +283,7 @@ EventBus::Page EventBus::fetch(const std::string& deploy_id, uint64_t since, siz
     }
     page.last_seq = entry_last;
   }
+  flush_singles();
   // Past the last delivered entry: caught up, even when seqs skip ahead
   // (a fresh block of seqs leaves a hole before the next entry).
   if (it == delivered_end) page.last_seq = std::max(page.last_seq, end);

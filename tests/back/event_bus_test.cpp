@@ -256,6 +256,7 @@ TEST_CASE("event bus: fetch past the ring reports the gap, then goes on", "[unit
       for (auto s : seqs(*batch)) got.push_back(s);
     }
     CHECK(got == std::vector<uint64_t>{6, 7, 8, 9, 10});
+    CHECK(page.batches.size() == 1);  // single events travel together
     CHECK(page.caught_up);
     CHECK(bus.fetch("", 10, 1 << 20).caught_up);
   }
