@@ -268,7 +268,14 @@ platform = ["awk", "BEGIN { for (i = 0; i < 200000; i++) printf \"line %06d %070
     ws_done = type == "deploy.done";
     if (type != "deploy.log") continue;
     const std::string_view line = doc["line"].get_string().value();
-    if (line.starts_with("line ")) ++ws_next;
+    if (!line.starts_with("line ")) continue;  // reship's own lines
+    char expected[16];
+    std::snprintf(expected, sizeof expected, "line %06d", ws_next);
+    if (!line.starts_with(expected)) {
+      FAIL_CHECK("WebSocket line " << ws_next << " is " << line);
+      break;
+    }
+    ++ws_next;
   }
   CHECK(ws_next == 200000);
   CHECK(gaps == 0);
