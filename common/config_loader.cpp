@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "common/config.hpp"
+#include "common/toml_guard.hpp"
 
 namespace reship::common {
 namespace {
@@ -22,12 +23,13 @@ namespace fs = std::filesystem;
 using Known = std::span<const std::string_view>;
 
 constexpr std::string_view kTopKeys[] = {"supervisor", "services", "scopes", "back", "builds", "tokens"};
-constexpr std::string_view kSupervisorKeys[] = {"socket", "socket_mode", "stop_timeout", "self_restart_exit_code", "allow_uids"};
-constexpr std::string_view kServiceKeys[] = {"command", "cwd",         "env",          "restart",   "ready",
-                                "ready_timeout", "stop_signal", "stop_timeout", "autostart", "user"};
-constexpr std::string_view kBackKeys[] = {"listen",         "state_dir",     "workdir",   "service",
-                                         "log_tail_bytes", "build_timeout", "covers",    "keep_logs",
-                                         "header_timeout", "idle_timeout",  "max_connections"};
+constexpr std::string_view kSupervisorKeys[] = {"socket", "socket_mode", "stop_timeout", "self_restart_exit_code",
+                                                "allow_uids"};
+constexpr std::string_view kServiceKeys[] = {"command",       "cwd",         "env",          "restart",   "ready",
+                                             "ready_timeout", "stop_signal", "stop_timeout", "autostart", "user"};
+constexpr std::string_view kBackKeys[] = {"listen",         "state_dir",     "workdir",        "service",
+                                          "log_tail_bytes", "build_timeout", "covers",         "keep_logs",
+                                          "header_timeout", "idle_timeout",  "max_connections"};
 constexpr std::string_view kTokenKeys[] = {"name", "sha256", "scopes", "unrestricted"};
 
 constexpr size_t kMaxLogTailBytes = 1024 * 1024;
@@ -76,12 +78,18 @@ class Loader {
   Loader(std::string file, fs::path dir) : file_(std::move(file)), dir_(std::move(dir)) {}
 
   ConfigLoad load(std::string_view text) {
+    // Some text sends the TOML library into undefined behaviour: say what
+    // is wrong before it reads a byte (see toml_guard.hpp).
+    if (auto hazard = find_toml_hazard(text)) {
+      problems_.push_back({file_, hazard->line, "TOML syntax error: " + hazard->message});
+      return {std::nullopt, std::move(problems_)};
+    }
     toml::table root;
     try {
       root = toml::parse(text, file_);
     } catch (const toml::parse_error& e) {
-      problems_.push_back({file_, static_cast<int>(e.source().begin.line),
-                           "TOML syntax error: " + std::string(e.description())});
+      problems_.push_back(
+          {file_, static_cast<int>(e.source().begin.line), "TOML syntax error: " + std::string(e.description())});
       return {std::nullopt, std::move(problems_)};
     }
     Config config;
@@ -118,9 +126,9 @@ class Loader {
     for (auto&& [key, node] : table) {
       const std::string_view k = key.str();
       if (std::find(known.begin(), known.end(), k) != known.end()) continue;
-      std::string message = table_name.empty() ? "unknown section \"" + std::string(k) + "\""
-                                               : "unknown key \"" + std::string(k) + "\" in [" +
-                                                     std::string(table_name) + "]";
+      std::string message = table_name.empty()
+                                ? "unknown section \"" + std::string(k) + "\""
+                                : "unknown key \"" + std::string(k) + "\" in [" + std::string(table_name) + "]";
       if (k == "token" && table_name.find("tokens") == 0) {
         message += ": store only the token's hash, as sha256 = \"<hex>\" (printf %s TOKEN | sha256sum)";
       } else {
@@ -354,8 +362,8 @@ class Loader {
       } else if (*restart == "never") {
         s.restart = RestartPolicy::never;
       } else {
-        problem(*t.get("restart"), table + ".restart must be \"always\", \"on-failure\" or \"never\" (got \"" +
-                                       *restart + "\")");
+        problem(*t.get("restart"),
+                table + ".restart must be \"always\", \"on-failure\" or \"never\" (got \"" + *restart + "\")");
       }
     }
     if (auto ready = get_string(t, "ready", table)) {
@@ -371,7 +379,8 @@ class Loader {
     if (auto sig = get_string(t, "stop_signal", table)) {
       const int number = signal_from_name(*sig);
       if (number == 0) {
-        problem(*t.get("stop_signal"), table + ".stop_signal \"" + *sig + "\" is not a signal name such as TERM, INT, QUIT or HUP");
+        problem(*t.get("stop_signal"),
+                table + ".stop_signal \"" + *sig + "\" is not a signal name such as TERM, INT, QUIT or HUP");
       } else {
         s.stop_signal = number;
       }
@@ -449,8 +458,8 @@ class Loader {
         if (!seen.insert(member).second) {
           problem(item, "scopes." + name + " lists \"" + member + "\" twice");
         } else if (member != kEdge && config.find_service(member) == nullptr) {
-          problem(item, "scopes." + name + " names unknown service \"" + member + "\" (services: " +
-                            service_names(config) + ")");
+          problem(item, "scopes." + name + " names unknown service \"" + member +
+                            "\" (services: " + service_names(config) + ")");
         }
       }
       config.scopes[name] = std::move(*members);
@@ -494,8 +503,8 @@ class Loader {
       if (auto dir = get_string(*t, "workdir", "back")) back.workdir = resolve(*dir);
       if (auto service = get_string(*t, "service", "back")) {
         if (config.find_service(*service) == nullptr) {
-          problem(*t->get("service"), "back.service names unknown service \"" + *service + "\" (services: " +
-                                          service_names(config) + ")");
+          problem(*t->get("service"),
+                  "back.service names unknown service \"" + *service + "\" (services: " + service_names(config) + ")");
         } else {
           back.service = *service;
         }
@@ -529,8 +538,8 @@ class Loader {
       if (!covered) continue;
       for (const auto& c : *covered) {
         if (config.find_scope(c) == nullptr) {
-          problem(value, "back.covers." + scope + " names unknown scope \"" + c + "\" (scopes: " +
-                             scope_names(config) + ")");
+          problem(value,
+                  "back.covers." + scope + " names unknown scope \"" + c + "\" (scopes: " + scope_names(config) + ")");
         }
       }
       config.back.covers[scope] = std::move(*covered);

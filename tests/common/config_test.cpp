@@ -1,8 +1,9 @@
-#include <catch2/catch.hpp>
+#include "common/config.hpp"
 
 #include <csignal>
 
-#include "common/config.hpp"
+#include <catch2/catch.hpp>
+
 #include "tests/support/temp_dir.hpp"
 
 using namespace reship::common;
@@ -63,7 +64,9 @@ scopes = ["platform", "all"]
 unrestricted = false
 )";
 
-ConfigLoad load(const std::string& text) { return load_config_text(text, "/etc/reship/reship.toml"); }
+ConfigLoad load(const std::string& text) {
+  return load_config_text(text, "/etc/reship/reship.toml");
+}
 
 // Loads `text` and returns its problems as "LINE: message" strings.
 std::vector<std::string> problems(const std::string& text) {
@@ -209,7 +212,8 @@ TEST_CASE("config: edge cannot be a service name", "[unit]") {
 }
 
 TEST_CASE("config: a build for an unknown scope is an error", "[unit]") {
-  CHECK(only_problem("[services.web]\ncommand = [\"web\"]\n[scopes]\nplatform = [\"web\"]\n[builds]\nal = [\"make\"]\n") ==
+  CHECK(only_problem(
+            "[services.web]\ncommand = [\"web\"]\n[scopes]\nplatform = [\"web\"]\n[builds]\nal = [\"make\"]\n") ==
         "6: build for unknown scope \"al\" (scopes: platform)");
 }
 
@@ -237,7 +241,8 @@ TEST_CASE("config: tokens need a name and known scopes", "[unit]") {
 
 TEST_CASE("config: enumerations and addresses are checked", "[unit]") {
   const std::string svc = "[services.web]\ncommand = [\"web\"]\n";
-  CHECK_THAT(only_problem(svc + "restart = \"sometimes\"\n"), Catch::Contains("\"always\", \"on-failure\" or \"never\""));
+  CHECK_THAT(only_problem(svc + "restart = \"sometimes\"\n"),
+             Catch::Contains("\"always\", \"on-failure\" or \"never\""));
   CHECK_THAT(only_problem(svc + "ready = \"tcp://nohost\"\n"), Catch::Contains("is not one of: none, notify"));
   CHECK_THAT(only_problem(svc + "ready = \"ftp://x:1\"\n"), Catch::Contains("is not one of"));
   CHECK_THAT(only_problem(svc + "stop_signal = \"TERMINATE\"\n"), Catch::Contains("is not a signal name"));
@@ -299,7 +304,8 @@ TEST_CASE("config: problems print as PATH:LINE: message", "[unit]") {
 }
 
 TEST_CASE("config: loopback and unix listen addresses are local", "[unit]") {
-  auto result = load("[back]\nlisten = [\"127.0.0.1:1\", \"[::1]:2\", \"unix:/x.sock\", \"0.0.0.0:3\", \"10.0.0.1:4\"]\n");
+  auto result =
+      load("[back]\nlisten = [\"127.0.0.1:1\", \"[::1]:2\", \"unix:/x.sock\", \"0.0.0.0:3\", \"10.0.0.1:4\"]\n");
   REQUIRE(result.config.has_value());
   const auto& l = result.config->back.listen;
   CHECK(l[0].is_local());
@@ -316,4 +322,29 @@ TEST_CASE("config: signal names convert both ways", "[unit]") {
   CHECK(signal_from_name("NOPE") == 0);
   CHECK(signal_name(SIGTERM) == "TERM");
   CHECK(signal_name(SIGKILL) == "KILL");
+}
+
+TEST_CASE("config: text that would trip the TOML library is a clear error, not a crash", "[unit]") {
+  // Outside strings and comments (each of these reached an unreachable
+  // branch of toml++ 3.3: undefined behaviour, found by fuzzing).
+  CHECK(only_problem("[\xEF\xB3\xBF]\n") ==
+        "1: TOML syntax error: U+FCFF outside a string or comment: TOML allows characters other than ASCII only "
+        "inside quotes or after #");
+  CHECK_THAT(only_problem("[supervisor]\nsocket = \"a\" \xC3\xA9\n"),
+             Catch::StartsWith("2: TOML syntax error: U+00E9 outside"));
+  CHECK_THAT(only_problem("x = 1\n\xFF\n"), Catch::Contains("2: TOML syntax error: a byte that is not UTF-8 outside"));
+  // After a backslash in a multi-line string.
+  CHECK_THAT(only_problem("[back]\nlisten = [\"\"\"a \\\n  \xE3\x80\x80" "b\"\"\"]\n"),
+             Catch::StartsWith("3: TOML syntax error: U+3000 right after a backslash in a multi-line string"));
+  // The same characters where TOML allows them load as they should.
+  const std::string text =
+      "# caf\xC3\xA9 \xEF\xB3\xBF\n[supervisor]\nsocket = \"/run/caf\xC3\xA9.sock\"\n"
+      "[services.web]\ncommand = ['''\xC3\xA9''', \"\"\"\\\"\"\"\xC3\xA9\"\"\", \"\\\\\xC3\xA9\", '\xC3\xA9']\n";
+  auto ok = load(text);
+  INFO(Catch::Detail::stringify(problems(text)));
+  REQUIRE(ok.config.has_value());
+  CHECK(ok.config->supervisor.socket == "/run/caf\xC3\xA9.sock");
+  REQUIRE(ok.config->services.size() == 1);
+  CHECK(ok.config->services[0].command ==
+        std::vector<std::string>{"\xC3\xA9", "\"\"\"\xC3\xA9", "\\\xC3\xA9", "\xC3\xA9"});
 }
