@@ -78,15 +78,15 @@ class Loader {
   Loader(std::string file, fs::path dir) : file_(std::move(file)), dir_(std::move(dir)) {}
 
   ConfigLoad load(std::string_view text) {
-    // Some text sends the TOML library into undefined behaviour: say what
-    // is wrong before it reads a byte (see toml_guard.hpp).
-    if (auto hazard = find_toml_hazard(text)) {
-      problems_.push_back({file_, hazard->line, "TOML syntax error: " + hazard->message});
+    // The TOML library only ever sees ASCII (see toml_guard.hpp).
+    const AsciiToml ascii = make_ascii_toml(text);
+    if (ascii.hazard) {
+      problems_.push_back({file_, ascii.hazard->line, "TOML syntax error: " + ascii.hazard->message});
       return {std::nullopt, std::move(problems_)};
     }
     toml::table root;
     try {
-      root = toml::parse(text, file_);
+      root = toml::parse(ascii.text, file_);
     } catch (const toml::parse_error& e) {
       problems_.push_back(
           {file_, static_cast<int>(e.source().begin.line), "TOML syntax error: " + std::string(e.description())});
