@@ -132,8 +132,8 @@ class EventBus {
   struct Page {
     /// Seqs asked for but no longer kept (read the deploy logs instead).
     std::optional<std::pair<uint64_t, uint64_t>> gap;
-    /// One batch per ring entry; the batches of log runs are shared with
-    /// every other subscriber catching up through the same runs.
+    /// One batch per log run (shared with every other subscriber catching
+    /// up through the same run) and one per stretch of other events.
     std::vector<std::shared_ptr<const EventBatch>> batches;
     size_t bytes = 0;        // of JSON in the batches
     uint64_t last_seq = 0;   // pass it as `since` next time
