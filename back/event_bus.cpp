@@ -214,19 +214,18 @@ uint64_t EventBus::delivered_seq() const {
 }
 
 std::shared_ptr<const EventBatch> EventBus::fetched_run(const Entry& entry) {
-  if (auto it = fetched_.find(entry.first_seq); it != fetched_.end()) return it->second.first;
+  if (auto it = fetched_.find(entry.first_seq); it != fetched_.end()) return it->second;
   std::vector<std::shared_ptr<const Event>> owned;
   materialize(entry, 0, "", owned);
-  size_t bytes = 0;
-  for (const auto& e : owned) bytes += e->json.size();
   auto batch = std::make_shared<const EventBatch>(std::move(owned));
+  const size_t bytes = batch->json_bytes();
   while (!fetched_order_.empty() && fetched_bytes_ + bytes > kFetchedBytes) {
     auto old = fetched_.find(fetched_order_.front());
-    fetched_bytes_ -= old->second.second;
+    fetched_bytes_ -= old->second->json_bytes();
     fetched_.erase(old);
     fetched_order_.pop_front();
   }
-  fetched_.emplace(entry.first_seq, std::make_pair(batch, bytes));
+  fetched_.emplace(entry.first_seq, batch);
   fetched_order_.push_back(entry.first_seq);
   fetched_bytes_ += bytes;
   return batch;

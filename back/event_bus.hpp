@@ -200,7 +200,7 @@ class EventBus {
   std::string at_text_;
   // Log runs fetched lately, by first seq: subscribers catching up together
   // encode each run once. Bounded by the JSON they hold.
-  std::map<uint64_t, std::pair<std::shared_ptr<const EventBatch>, size_t>> fetched_;
+  std::map<uint64_t, std::shared_ptr<const EventBatch>> fetched_;
   std::deque<uint64_t> fetched_order_;
   size_t fetched_bytes_ = 0;
 };

@@ -3,30 +3,19 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/utf8.hpp"
+
 namespace reship::common {
 namespace {
 
-// Decodes the UTF-8 sequence at `at` (strictly: no overlong forms, no
-// surrogates); 0 bytes when it is not UTF-8.
+// Decodes the UTF-8 sequence at `at` (a character other than ASCII);
+// 0 bytes when it is not well-formed UTF-8.
 size_t decode(std::string_view text, size_t at, uint32_t& cp) {
-  const auto byte = [&](size_t i) { return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u; };
-  const unsigned lead = byte(at);
-  size_t length = 0;
-  uint32_t min = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2, cp = lead & 0x1F, min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, cp = lead & 0x0F, min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, cp = lead & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(at + i) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(at + i) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  const size_t length = utf8_sequence_length(text, at);
+  if (length < 2) return 0;
+  static constexpr unsigned kLeadBits[] = {0, 0, 0x1F, 0x0F, 0x07};
+  cp = static_cast<unsigned char>(text[at]) & kLeadBits[length];
+  for (size_t i = 1; i < length; ++i) cp = (cp << 6) | (static_cast<unsigned char>(text[at + i]) & 0x3F);
   return length;
 }
 
