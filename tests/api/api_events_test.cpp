@@ -4,11 +4,11 @@
 #include <simdjson.h>
 
 #include <cstdio>
-#include <fstream>
 
 #include <catch2/catch.hpp>
 
 #include "tests/support/back_fixture.hpp"
+#include "tests/support/process.hpp"
 
 using namespace reship::test;
 using namespace std::chrono_literals;
@@ -190,13 +190,18 @@ TEST_CASE("api events: a bad WebSocket subscribe message gets an error frame, th
 
 namespace {
 
-long status_kib(pid_t pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+// Takes one line of the test build's output, "line NNNNNN …": true while
+// it is the next one expected, and counts it; reship's own lines are skipped.
+bool next_in_order(std::string_view line, int& next, const char* transport) {
+  if (!line.starts_with("line ")) return true;
+  char expected[16];
+  std::snprintf(expected, sizeof expected, "line %06d", next);
+  if (!line.starts_with(expected)) {
+    FAIL_CHECK(transport << " line " << next << " is " << line);
+    return false;
   }
-  return -1;
+  ++next;
+  return true;
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -229,7 +234,7 @@ platform = ["awk", "BEGIN { for (i = 0; i < 200000; i++) printf \"line %06d %070
   auto hs = ws.ws_handshake("/api/v1/ws");
   REQUIRE(hs.has_value());
   REQUIRE(hs->status == 101);
-  const long rss_before = status_kib(f.back()->pid(), "VmRSS");
+  const long rss_before = proc_status_kib(f.back()->pid(), "VmRSS");
   // The synchronous deploy ends before either subscriber reads a byte: far
   // more than the sockets hold is waiting for them (about 50 MB of SSE).
   auto done = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform"})");
@@ -243,15 +248,7 @@ platform = ["awk", "BEGIN { for (i = 0; i < 200000; i++) printf \"line %06d %070
   for (const auto& e : events) {
     if (e.event == "stream.gap") ++gaps;
     if (e.event != "deploy.log") continue;
-    const std::string_view line = parser.parse(e.data)["line"].get_string().value();
-    if (!line.starts_with("line ")) continue;  // reship's own lines
-    char expected[16];
-    std::snprintf(expected, sizeof expected, "line %06d", next);
-    if (!line.starts_with(expected)) {
-      FAIL_CHECK("SSE line " << next << " is " << line);
-      break;
-    }
-    ++next;
+    if (!next_in_order(parser.parse(e.data)["line"].get_string().value(), next, "SSE")) break;
   }
   CHECK(next == 200000);
   CHECK(gaps == 0);
@@ -267,19 +264,11 @@ platform = ["awk", "BEGIN { for (i = 0; i < 200000; i++) printf \"line %06d %070
     if (type == "stream.gap") ++gaps;
     ws_done = type == "deploy.done";
     if (type != "deploy.log") continue;
-    const std::string_view line = doc["line"].get_string().value();
-    if (!line.starts_with("line ")) continue;  // reship's own lines
-    char expected[16];
-    std::snprintf(expected, sizeof expected, "line %06d", ws_next);
-    if (!line.starts_with(expected)) {
-      FAIL_CHECK("WebSocket line " << ws_next << " is " << line);
-      break;
-    }
-    ++ws_next;
+    if (!next_in_order(doc["line"].get_string().value(), ws_next, "WebSocket")) break;
   }
   CHECK(ws_next == 200000);
   CHECK(gaps == 0);
-  const long peak = status_kib(f.back()->pid(), "VmHWM");
+  const long peak = proc_status_kib(f.back()->pid(), "VmHWM");
   // What waited for them was read back from the log as they read, not
   // buffered: reship-back grew by far less than the 50 MB it sent each.
   if (!kSanitized) {

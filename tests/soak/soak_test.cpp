@@ -30,11 +30,7 @@ struct Usage {
 
 Usage usage_of(pid_t pid) {
   Usage u;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) u.rss_kib = std::stol(line.substr(6));
-  }
+  u.rss_kib = proc_status_kib(pid, "VmRSS");
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
        it != std::filesystem::directory_iterator(); ++it) {

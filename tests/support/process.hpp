@@ -21,7 +21,8 @@ struct RunResult {
 
 /// Runs argv to completion with stdin from /dev/null, capturing stdout and
 /// stderr. A command still running at `timeout` is killed (timed_out = true).
-RunResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(30),
+RunResult run_command(const std::vector<std::string>& argv,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
                       const std::map<std::string, std::string>& extra_env = {});
 
 /// A background process started in its own process group. Its stdout and
@@ -73,5 +74,8 @@ std::vector<pid_t> processes_with_env(const std::string& entry);
 
 /// The children of `parent`, from /proc.
 std::vector<pid_t> children_of(pid_t parent);
+
+/// A "kB" field of /proc/PID/status ("VmRSS", "VmHWM"), in KiB; -1 when absent.
+long proc_status_kib(pid_t pid, const std::string& field);
 
 }  // namespace reship::test
