@@ -502,7 +502,9 @@ class Loader {
       if (auto dir = get_string(*t, "state_dir", "back")) back.state_dir = resolve(*dir);
       if (auto dir = get_string(*t, "workdir", "back")) back.workdir = resolve(*dir);
       if (auto service = get_string(*t, "service", "back")) {
-        if (config.find_service(*service) == nullptr) {
+        // "" says reship-back is not one of the supervisor's services (it
+        // runs as a systemd unit of its own, say).
+        if (!service->empty() && config.find_service(*service) == nullptr) {
           problem(*t->get("service"),
                   "back.service names unknown service \"" + *service + "\" (services: " + service_names(config) + ")");
         } else {

@@ -156,6 +156,15 @@ TEST_CASE("config: defaults apply where keys are left out", "[unit]") {
   CHECK(c.back.build_timeout == Millis(30 * 60'000));
 }
 
+TEST_CASE("config: back.service = \"\" says reship-back is not supervised", "[unit]") {
+  // The arrangement of docs/operations.md where systemd runs reship-back as
+  // a unit of its own.
+  auto result = load("[services.web]\ncommand = [\"web\"]\n[scopes]\nall = [\"web\", \"edge\"]\n[back]\nservice = \"\"\n");
+  INFO(Catch::Detail::stringify(problems("[back]\nservice = \"\"\n")));
+  REQUIRE(result.config.has_value());
+  CHECK(result.config->back.service.empty());
+}
+
 TEST_CASE("config: a service's stop_timeout defaults to the supervisor's", "[unit]") {
   auto result = load("[supervisor]\nstop_timeout = \"3s\"\n[services.web]\ncommand = [\"web\"]\n");
   REQUIRE(result.config.has_value());
