@@ -1,12 +1,13 @@
 #include "common/uv_stream.hpp"
 
+#include <linux/filter.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 namespace reship::common::uv {
@@ -369,29 +370,22 @@ int Listener::port() const {
   return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 }
 
-void Listener::accept_pending() {
-  if (state_ == nullptr || state_->closed) return;
-  State* s = state_;
+void Listener::refuse_new() {
+  if (state_ == nullptr || state_->closed || !state_->is_tcp) return;
   uv_os_fd_t fd = -1;
-  if (uv_fileno(&s->h.handle, &fd) != 0) return;
-  while (!s->closed) {
-    const int conn_fd = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (conn_fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // EAGAIN: the backlog is empty (or the socket failed: nothing to take)
-    }
-    Stream conn = s->is_tcp ? Stream::tcp(s->h.handle.loop) : Stream::unix_socket(s->h.handle.loop);
-    const int rc = s->is_tcp ? uv_tcp_open(reinterpret_cast<uv_tcp_t*>(conn.handle()), conn_fd)
-                             : uv_pipe_open(reinterpret_cast<uv_pipe_t*>(conn.handle()), conn_fd);
-    if (rc != 0) {
-      ::close(conn_fd);
-      continue;
-    }
-    if (s->on_accept) {
-      auto fn = s->on_accept;
-      fn(std::move(conn));
-    }
-  }
+  if (uv_fileno(&state_->h.handle, &fd) != 0) return;
+  // A socket filter on the listener sees each segment from the TCP header
+  // on: it drops a segment that opens a connection (SYN without ACK) and
+  // keeps the rest, so that handshakes already under way complete.
+  sock_filter only_established[] = {
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),  // the flags byte
+      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),  // SYN | ACK
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+      BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFF),
+  };
+  sock_fprog program{static_cast<unsigned short>(std::size(only_established)), only_established};
+  (void)::setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program);
 }
 
 void Listener::close() {

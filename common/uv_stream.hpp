@@ -100,11 +100,15 @@ class Listener {
 
   /// The port actually bound (TCP only).
   int port() const;
-  /// Accepts, at once, every connection waiting in the kernel's backlog and
-  /// hands each to the accept callback. Called before close() by a server
-  /// that stops: closing a listener resets the connections still queued on
-  /// it, whose clients would never hear why.
-  void accept_pending();
+  /// For a server that stops: the kernel queues no new connection, while
+  /// those already queued or under way are still accepted. A TCP listener
+  /// drops new handshakes (their clients send the SYN again a second later
+  /// and find the next listener, or none: "connection refused"); handshakes
+  /// under way complete. A Unix socket's path is the caller's to remove.
+  /// Closing a listener resets the connections still queued on it, whose
+  /// clients would never hear why: stop queueing, let those under way
+  /// arrive, then close.
+  void refuse_new();
   /// Stops accepting and closes the socket.
   void close();
   bool is_open() const { return state_ != nullptr; }
