@@ -70,7 +70,13 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
   w.begin_object();
   w.field("deployId", r.id);
   w.field("status", status_name(r.status));
-  w.field("ok", r.status == DeployStatus::succeeded);
+  // The outcome once there is one; null while the deploy is queued or runs,
+  // so that a reader looking at `ok` first does not take it for failed.
+  if (is_final(r.status)) {
+    w.field("ok", r.status == DeployStatus::succeeded);
+  } else {
+    w.key("ok").null();
+  }
   w.field("scope", r.scope);
   w.field("mode", mode_name(r.mode));
   w.field("targets", r.targets);
@@ -99,6 +105,7 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
   w.field("logBytes", r.log_bytes);
   if (r.queue_position) w.field("queuePosition", *r.queue_position);
   if (r.superseded_by) w.field("supersededBy", *r.superseded_by);
+  if (view.warnings && !view.warnings->empty()) w.field("warnings", *view.warnings);
   if (view.log_tail) w.field("logTail", *view.log_tail);
   w.end_object();
   return std::move(w).str();

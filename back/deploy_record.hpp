@@ -66,6 +66,9 @@ struct DeployRecord {
 struct RecordView {
   bool coalesced = false;               // for the caller that joined
   const std::string* log_tail = nullptr;  // adds "logTail"
+  /// Adds "warnings": what this caller's request asked for that could not
+  /// be done.
+  const std::vector<std::string>* warnings = nullptr;
 };
 
 /// The record as the API's JSON object.

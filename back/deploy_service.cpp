@@ -109,7 +109,7 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
       supervisor_(supervisor),
       reaper_(reaper),
       queue_(config.back.covers),
-      self_restart_timer_(loop),
+      self_restart_(loop, config, supervisor),
       retry_timer_(loop) {
   // Log events are read back from the log only when someone listens.
   events_.set_log_reader([&logs](const std::string& id, int64_t offset, uint64_t bytes) {
@@ -151,15 +151,11 @@ void DeployService::recover() {
     });
   }
   for (DeployRecord& r : store_.self_restart_pending()) {
-    // This very process is the restarted instance the record was waiting for.
-    const int64_t took = r.finished_at ? std::max<int64_t>(0, common::unix_ms() - *r.finished_at) : 0;
-    r.self_restart = "done";
-    r.restarts.push_back({config_.back.service, true, static_cast<int>(::getpid()), took, "", false});
-    persist(r);
-    spdlog::info("deploy {}: self-restart done (pid {})", r.id, ::getpid());
-    events_.publish("deploy.restart.done", r.id, [&](common::JsonWriter& w) {
-      w.field("service", config_.back.service).field("ok", true).field("pid", static_cast<int>(::getpid()));
-      w.field("durationMs", took);
+    // This very process is the restarted instance the record was waiting
+    // for; after an edge bounce, it learns what the new supervisor runs.
+    std::weak_ptr<bool> alive = alive_;
+    self_restart_.learn(r, [this, alive, id = r.id](const SelfRestartOutcome& outcome) {
+      if (!alive.expired()) self_restart_done(id, outcome);
     });
   }
   // Deploys that waited in the queue while reship-back restarted run now,
@@ -208,12 +204,9 @@ std::variant<DeployService::Submitted, ApiError> DeployService::submit(const Dep
     if (on_done) joined->waiters.push_back({std::move(on_done), true});
     persist(joined->record);
     spdlog::info("deploy {}: a request from {} joined it", joined->record.id, request.requested_by);
-    if (decision.cancel_running_id) {
-      if (Active* running = find(*decision.cancel_running_id)) {
-        cancel(running->record.id, "deploy " + joined->record.id + " (cancelRunning)");
-      }
-    }
-    return Submitted{joined->record.id, true};
+    Submitted submitted{joined->record.id, true, {}};
+    if (auto warning = cancel_running(request, decision, submitted.id)) submitted.warnings.push_back(*warning);
+    return submitted;
   }
 
   // Recorded before the queue changes: a deploy that cannot be written
@@ -257,10 +250,35 @@ std::variant<DeployService::Submitted, ApiError> DeployService::submit(const Dep
       }
     }
   }
-  const std::string id = r.id;  // the deploy may end within start_running
-  if (decision.cancel_running_id) cancel(*decision.cancel_running_id, "deploy " + id + " (cancelRunning)");
+  Submitted submitted{r.id, false, {}};  // the deploy may end within start_running
+  if (auto warning = cancel_running(request, decision, submitted.id)) submitted.warnings.push_back(*warning);
   if (decision.action == DeployQueue::Decision::Action::start) start_running(deploy);
-  return Submitted{id, false};
+  return submitted;
+}
+
+std::optional<std::string> DeployService::cancel_running(const DeployRequest& request,
+                                                         const DeployQueue::Decision& decision,
+                                                         const std::string& by_id) {
+  if (!request.cancel_running) return std::nullopt;
+  const auto& running = queue_.running();
+  if (!decision.cancel_running_id) {
+    if (!running || running->id == by_id) return "cancelRunning: no other deploy was running";
+    return "cancelRunning: the running deploy " + running->id + " (" + mode_name(running->mode) + " of scope " +
+           running->scope + ") does not do everything this request asks, so it was not cancelled";
+  }
+  const std::string target = *decision.cancel_running_id;
+  Active* running_deploy = find(target);
+  if (running_deploy == nullptr) return std::nullopt;
+  // Said in its record as for a replaced queued deploy (set before the
+  // cancel, which may end it at once).
+  const auto previous = running_deploy->record.superseded_by;
+  running_deploy->record.superseded_by = by_id;
+  auto cancelled = cancel(target, "deploy " + by_id + " (cancelRunning)");
+  if (auto* refused = std::get_if<ApiError>(&cancelled)) {
+    if (Active* still = find(target)) still->record.superseded_by = previous;
+    return "cancelRunning: " + refused->message;
+  }
+  return std::nullopt;
 }
 
 DeployService::Active* DeployService::find(const std::string& id) {
@@ -282,7 +300,7 @@ uint64_t DeployService::wait(const std::string& id, common::Millis timeout,
                              std::function<void(std::optional<DeployRecord>)> done) {
   Active* d = find(id);
   if (d == nullptr) {
-    done(store_.get(id));
+    done(get(id));
     return 0;
   }
   const uint64_t key = d->next_watcher++;
@@ -547,14 +565,17 @@ void DeployService::on_restarts_done(Active& d) {
     finish(d, DeployStatus::failed, cap_summary(summary));
     return;
   }
-  const bool self = !config_.back.service.empty() &&
-                    std::find(r.targets.begin(), r.targets.end(), config_.back.service) != r.targets.end();
-  const bool edge = std::find(r.targets.begin(), r.targets.end(), std::string(common::kEdge)) != r.targets.end();
-  if (self || edge) {
+  if (self_restart_.needed(r)) {
     r.self_restart = "pending";
-    log_line(d, std::string("restarting ") + (edge ? "the supervisor (edge) and every service with it"
-                                                   : config_.back.service + " itself") +
-                    "; the next instance completes this record");
+    if (!SelfRestart::bounces_supervisor(r)) {
+      log_line(d, "restarting " + config_.back.service + " itself; the next instance completes this record");
+    } else if (config_.back.service.empty()) {
+      log_line(d, "restarting the supervisor (edge) and every service with it; this record is completed once they "
+                  "are back");
+    } else {
+      log_line(d, "restarting the supervisor (edge) and every service with it; the next instance of reship-back "
+                  "completes this record");
+    }
   }
   finish(d, DeployStatus::succeeded, std::nullopt);
 }
@@ -622,31 +643,41 @@ void DeployService::start_next() {
 }
 
 void DeployService::request_self_restart(const DeployRecord& record) {
-  const bool edge =
-      std::find(record.targets.begin(), record.targets.end(), std::string(common::kEdge)) != record.targets.end();
-  // The supervisor stops every service when it bounces, this one included.
-  std::vector<std::string> targets{edge ? std::string(common::kEdge) : config_.back.service};
-  const std::string id = record.id;
-  // One loop turn later, so that the answers written above are on their way
-  // before the supervisor's SIGTERM arrives (and shutdown flushes them).
-  self_restart_timer_.start(common::Millis(0), [this, targets, id] {
-    spdlog::info("deploy {}: asking the supervisor to restart {}", id, targets[0]);
-    SupervisorClient::RestartHandlers h;
-    std::weak_ptr<bool> alive = alive_;
-    h.on_failure = [this, id, alive](const common::Error& error) {
-      if (alive.expired()) return;
-      spdlog::error("deploy {}: self-restart failed: {}", id, error.message);
-      if (auto r = store_.get(id)) {
-        r->self_restart = "failed";
-        r->error_summary = "self-restart failed: " + error.message;
-        persist(*r);
-      }
-      // This instance stays: what waits in the queue may run here.
-      restarting_self_ = false;
-      start_next();
-    };
-    supervisor_.restart(targets, std::move(h));
+  std::weak_ptr<bool> alive = alive_;
+  self_restart_.request(record, [this, alive, id = record.id](const SelfRestartOutcome& outcome) {
+    if (alive.expired()) return;
+    self_restart_done(id, outcome);
+    // This instance stays: what waits in the queue may run here.
+    restarting_self_ = false;
+    start_next();
   });
+}
+
+void DeployService::self_restart_done(const std::string& id, const SelfRestartOutcome& outcome) {
+  // The newest copy: one the database refused lives in unsaved_.
+  std::optional<DeployRecord> record;
+  if (auto it = unsaved_.find(id); it != unsaved_.end()) {
+    record = it->second;
+  } else {
+    record = store_.get(id);
+  }
+  if (!record) return;
+  DeployRecord& r = *record;
+  const size_t known = r.restarts.size();
+  self_restart_.complete(r, outcome, static_cast<int>(::getpid()));
+  persist(r);
+  if (outcome.ok) {
+    spdlog::info("deploy {}: self-restart done", r.id);
+  } else {
+    spdlog::error("deploy {}: {}", r.id, outcome.error);
+  }
+  for (size_t i = known; i < r.restarts.size(); ++i) {
+    const RestartEntry& e = r.restarts[i];
+    events_.publish("deploy.restart.done", r.id, [&](common::JsonWriter& w) {
+      w.field("service", e.service).field("ok", e.ok).field("pid", e.pid).field("durationMs", e.duration_ms);
+      if (!e.ok) w.field("error", e.error);
+    });
+  }
 }
 
 void DeployService::defer(Active& d) {

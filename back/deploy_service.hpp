@@ -16,6 +16,7 @@
 #include "back/error_summary.hpp"
 #include "back/event_bus.hpp"
 #include "back/log_store.hpp"
+#include "back/self_restart.hpp"
 #include "back/supervisor_client.hpp"
 #include "common/child_reaper.hpp"
 #include "common/config.hpp"
@@ -62,6 +63,9 @@ class DeployService {
   struct Submitted {
     std::string id;
     bool coalesced = false;
+    /// What the request asked for that could not be done (a cancelRunning
+    /// that did not apply), for the caller's answer.
+    std::vector<std::string> warnings;
   };
 
   /// What the metrics want of each finished deploy.
@@ -117,6 +121,11 @@ class DeployService {
   class Output;
 
   std::vector<std::string> targets_for(const DeployRequest& request) const;
+  /// Carries out a request's cancelRunning (the queue decided whether it
+  /// applies): the running deploy ends cancelled, superseded by `by_id`.
+  /// Returns a warning when it could not apply.
+  std::optional<std::string> cancel_running(const DeployRequest& request, const DeployQueue::Decision& decision,
+                                            const std::string& by_id);
   void start_running(Active& d);
   void run_build(Active& d);
   void on_build_done(Active& d, BuildResult result);
@@ -124,6 +133,8 @@ class DeployService {
   void on_restarts_done(Active& d);
   void finish(Active& d, DeployStatus status, std::optional<std::string> summary);
   void request_self_restart(const DeployRecord& record);
+  /// Completes the record of a self-restart (in this instance or the next).
+  void self_restart_done(const std::string& id, const SelfRestartOutcome& outcome);
   void start_next();
   /// Answers the callers of a deploy that never started and will run after
   /// a restart of reship-back (its record stays queued).
@@ -150,7 +161,7 @@ class DeployService {
   // Between answering a deploy that restarts reship-back and this process
   // being stopped: nothing new starts, it would be killed half-way.
   bool restarting_self_ = false;
-  common::uv::Timer self_restart_timer_;
+  SelfRestart self_restart_;
   // Records the database refused (a full disk): served from here and
   // written again every few seconds until it takes them.
   std::map<std::string, DeployRecord> unsaved_;

@@ -225,6 +225,13 @@ std::vector<LogLine> LogStore::lines(const std::string& id, int64_t offset, size
   return out;
 }
 
+bool LogStore::is_line_start(const std::string& id, int64_t offset) const {
+  if (offset == 0) return true;
+  Fd log(::open((dir_ / (id + ".log")).c_str(), O_RDONLY | O_CLOEXEC));
+  char before = 0;
+  return log.fd >= 0 && ::pread(log.fd, &before, 1, static_cast<off_t>(offset - 1)) == 1 && before == '\n';
+}
+
 void LogStore::for_each_line(const std::string& id, size_t max_bytes,
                              const std::function<void(std::string_view)>& fn) const {
   Fd fd(::open((dir_ / (id + ".log")).c_str(), O_RDONLY | O_CLOEXEC));

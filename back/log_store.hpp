@@ -78,6 +78,9 @@ class LogStore {
   std::string tail(const std::string& id, size_t max_bytes) const;
   /// Up to `max_lines` lines from `offset` (a line start), with stream and time.
   std::vector<LogLine> lines(const std::string& id, int64_t offset, size_t max_lines) const;
+  /// Whether a line of the log starts at `offset` (0, or just after a
+  /// newline; the end of the log is where the next line will start).
+  bool is_line_start(const std::string& id, int64_t offset) const;
   /// Calls fn(line) for each line of the last `max_bytes` of the log (from a
   /// line start), in order, reading it in chunks.
   void for_each_line(const std::string& id, size_t max_bytes,

@@ -81,7 +81,8 @@ class Api {
   void respond_json(const std::shared_ptr<http::Exchange>& ex, int status, std::string body,
                     const http::Headers& headers = {});
   void respond_error(const std::shared_ptr<http::Exchange>& ex, const back::ApiError& error);
-  std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail);
+  std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
+                          const std::vector<std::string>* warnings = nullptr);
   bool valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex);
 
   Parts parts_;
