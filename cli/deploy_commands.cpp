@@ -11,7 +11,7 @@
 #include "cli/progress.hpp"
 #include "cli/sse_reader.hpp"
 #include "cli/table.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 
 namespace reship::cli {

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "back/http/response.hpp"
-#include "common/json_read.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_read.hpp"
+#include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 
 namespace reship::api {

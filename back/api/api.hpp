@@ -9,12 +9,12 @@
 #include "back/api/catch_up_queue.hpp"
 #include "back/api/metrics.hpp"
 #include "back/api/router.hpp"
-#include "back/deploy_service.hpp"
-#include "back/event_bus.hpp"
+#include "back/engine/deploy_service.hpp"
+#include "back/events/event_bus.hpp"
 #include "back/http/server.hpp"
-#include "back/log_store.hpp"
-#include "back/supervisor_client.hpp"
-#include "common/config.hpp"
+#include "back/store/log_store.hpp"
+#include "back/engine/supervisor_client.hpp"
+#include "common/config/config.hpp"
 
 namespace reship::api {
 

@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "back/api/api.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 
 namespace reship::api {

@@ -16,8 +16,8 @@
 #include "back/http/response.hpp"
 #include "back/http/websocket.hpp"
 #include "common/result.hpp"
-#include "common/uv_handles.hpp"
-#include "common/uv_stream.hpp"
+#include "common/os/uv_handles.hpp"
+#include "common/os/uv_stream.hpp"
 
 namespace reship::http {
 
