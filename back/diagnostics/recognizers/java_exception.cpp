@@ -5,19 +5,11 @@
 // frame outside the JDK and the usual libraries, as "shop/Server.java".
 
 #include "back/diagnostics/recognizers.hpp"
+#include "back/diagnostics/recognizers/java_frames.hpp"
 #include "back/diagnostics/recognizers/support.hpp"
 
 namespace reship::back::diagnostics {
 namespace {
-
-bool is_library_frame(std::string_view method) {
-  for (const std::string_view prefix :
-       {"java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.", "scala.", "org.junit.", "junit.",
-        "org.apache.maven.", "org.gradle.", "org.springframework.", "org.hibernate.", "io.netty.", "reactor."}) {
-    if (method.starts_with(prefix)) return true;
-  }
-  return false;
-}
 
 // "java.lang.IllegalStateException: message" at the start of a line.
 bool is_exception_line(std::string_view s) {
@@ -69,28 +61,13 @@ class JavaExceptionRecognizer final : public HoldingRecognizer {
   }
 
  private:
-  // "shop.Server.port(Server.java:8)" → "shop/Server.java", 8.
   void place(std::string_view frame) {
     frames_seen_ = true;
-    const size_t open = frame.find('(');
-    if (open == std::string_view::npos || !frame.ends_with(')')) return;
-    const std::string_view method = frame.substr(0, open);
-    if (is_library_frame(method)) return;
-    auto at = colon_location(frame.substr(open + 1, frame.size() - open - 2));
-    if (!at) return;
-    std::string_view cls = method.substr(0, method.rfind('.'));
-    const size_t dot = cls.rfind('.');
-    std::string file(at->file);
-    if (dot != std::string_view::npos) {
-      std::string package(cls.substr(0, dot));
-      for (char& c : package) {
-        if (c == '.') c = '/';
-      }
-      file = package + "/" + file;
+    if (auto where = java_frame_place(frame)) {
+      held_->file = std::move(where->file);
+      held_->line = where->line;
+      framed_ = true;
     }
-    held_->file = std::move(file);
-    held_->line = at->line;
-    framed_ = true;
   }
 
   void finish(DiagnosticSink& out) {

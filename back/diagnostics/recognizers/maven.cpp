@@ -1,19 +1,39 @@
 // Maven: "[ERROR] /app/src/main/java/shop/Cart.java:[17,35] message" (the
-// compiler's errors, said twice), Surefire's "[ERROR]   CartTest.testTotal:12
-// expected: <5> but was: <6>", and "[ERROR] Failed to execute goal ...",
+// compiler's errors, said twice); Surefire's failed test, "[ERROR]
+// totalAddsPrices(shop.CartTest)  Time elapsed: 0.02 s  <<< FAILURE!", its
+// exception and stack, and again in the summary, "[ERROR]
+// CartTest.totalAddsPrices:11 expected:<500> but was:<300>"; and "[ERROR]
+// Failed to execute goal ...",
 // which only follows a compilation or test failure but is the cause when
 // dependencies cannot be resolved.
 
 #include "back/diagnostics/recognizers.hpp"
+#include "back/diagnostics/recognizers/java_frames.hpp"
 #include "back/diagnostics/recognizers/support.hpp"
 
 namespace reship::back::diagnostics {
 namespace {
 
-class MavenRecognizer final : public Recognizer {
+class MavenRecognizer final : public HoldingRecognizer {
  public:
   void line(const OutputLine& l, DiagnosticSink& out) override {
     const std::string_view text = l.text;
+    if (held_ && !text.starts_with("[")) {
+      // The failed test's exception, then its stack.
+      const std::string_view trimmed = trim(text);
+      if (held_->message.empty()) {
+        held_->message = std::string(trimmed);
+        read_expected_but_was(trimmed, held_->expected, held_->received);
+      } else if (trimmed.starts_with("at ")) {
+        if (auto place = java_frame_place(trimmed.substr(3))) {
+          held_->file = std::move(place->file);
+          held_->line = place->line;
+          flush(out);
+        }
+      }
+      return;
+    }
+    flush(out);
     Severity severity = Severity::error;
     std::string_view rest;
     if (text.starts_with("[ERROR] ")) {
@@ -45,6 +65,17 @@ class MavenRecognizer final : public Recognizer {
         return;
       }
     }
+    // "totalAddsPrices(shop.CartTest)  Time elapsed: 0.023 s  <<< FAILURE!"
+    if (contains(rest, "  <<< FAILURE!") || contains(rest, "  <<< ERROR!")) {
+      const size_t open = rest.find('(');
+      const size_t close = rest.find(')');
+      if (open != std::string_view::npos && close > open) {
+        Diagnostic d = begin_diagnostic(l, "maven");
+        d.test = std::string(rest.substr(open + 1, close - open - 1)) + "." + std::string(rest.substr(0, open));
+        held_ = std::move(d);
+      }
+      return;
+    }
     if (in_failures_ && rest.starts_with("  ")) {
       surefire_failure(l, trim(rest), out);
       return;
@@ -74,12 +105,7 @@ class MavenRecognizer final : public Recognizer {
     d.file = std::string(cls.substr(cls.rfind('.') + 1)) + ".java";
     d.line = *line;
     d.message = std::string(trim(s.substr(space)));
-    const size_t expected = d.message.find("expected: <");
-    const size_t was = d.message.find("> but was: <");
-    if (expected != std::string::npos && was != std::string::npos && d.message.ends_with('>')) {
-      d.expected = d.message.substr(expected + 11, was - expected - 11);
-      d.received = d.message.substr(was + 12, d.message.size() - was - 13);
-    }
+    read_expected_but_was(d.message, d.expected, d.received);
     out.add(std::move(d));
   }
 
