@@ -10,19 +10,18 @@
 namespace reship::back::diagnostics {
 namespace {
 
-// Gives each diagnostic the folder its tool ran in, as the line that
-// completed it shows.
+// Gives each diagnostic the folder its tool ran in when it began.
 class PlacingSink final : public DiagnosticSink {
  public:
-  PlacingSink(DiagnosticStore& store, const std::string& dir) : store_(store), dir_(dir) {}
+  PlacingSink(DiagnosticStore& store, const BuildDirectories& dirs) : store_(store), dirs_(dirs) {}
   void add(Diagnostic d) override {
-    if (d.base_dir.empty() && !d.file.empty()) d.base_dir = dir_;
+    if (d.base_dir.empty() && !d.file.empty()) d.base_dir = dirs_.at(d.seen_at);
     store_.add(std::move(d));
   }
 
  private:
   DiagnosticStore& store_;
-  const std::string& dir_;
+  const BuildDirectories& dirs_;
 };
 
 void resolve(Diagnostic& d, std::string_view workdir) {
@@ -58,9 +57,9 @@ void Analyzer::add(std::string_view raw) {
   if (seen.rebase_since) found_.rebase(*seen.rebase_since, seen.rebase_dir);
   telling_.add(text);
   line.text = seen.text;
-  PlacingSink found(found_, dirs_.current());
+  PlacingSink found(found_, dirs_);
   for (auto& r : recognizers_) r->line(line, found);
-  PlacingSink guessed(guessed_, dirs_.current());
+  PlacingSink guessed(guessed_, dirs_);
   generic_->line(line, guessed);
 }
 
@@ -75,9 +74,9 @@ Analysis Analyzer::result() const {
   DiagnosticStore found = found_;
   DiagnosticStore guessed = guessed_;
   {
-    PlacingSink sink(found, dirs_.current());
+    PlacingSink sink(found, dirs_);
     for (const auto& r : recognizers_) r->pending(sink);
-    PlacingSink guesses(guessed, dirs_.current());
+    PlacingSink guesses(guessed, dirs_);
     generic_->pending(guesses);
   }
   Analysis out;

@@ -88,7 +88,21 @@ BuildDirectories::Seen BuildDirectories::see(const OutputLine& line) {
 
   const std::string& base = !make_dirs_.empty() ? make_dirs_.back() : !ninja_dir_.empty() ? ninja_dir_ : script_dir_;
   current_ = line_dir.empty() ? base : join_path(base, line_dir);
+  if (history_.empty() ? !current_.empty() : history_.back().second != current_) {
+    history_.emplace_back(line.number, current_);
+    if (history_.size() > kHistory) history_.pop_front();
+  }
   return seen;
+}
+
+const std::string& BuildDirectories::at(size_t number) const {
+  static const std::string kWorkdir;
+  if (history_.empty()) return kWorkdir;
+  for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
+    if (it->first <= number) return it->second;
+  }
+  // Before the first change kept: the workdir, unless older changes were dropped.
+  return history_.size() < kHistory ? kWorkdir : history_.front().second;
 }
 
 }  // namespace reship::back::diagnostics

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "back/diagnostics/recognizer.hpp"
@@ -30,9 +32,14 @@ class BuildDirectories {
   /// The folder the paths on the line just seen are relative to ("" when
   /// nothing said: the workdir).
   const std::string& current() const { return current_; }
+  /// The folder of line `number`, for a diagnostic that began there and
+  /// was completed lines later (after "Leaving directory", say). Known for
+  /// the last kHistory changes of folder; before them, the oldest known.
+  const std::string& at(size_t number) const;
 
  private:
   static constexpr size_t kMaxDepth = 16;
+  static constexpr size_t kHistory = 64;
 
   std::vector<std::string> make_dirs_;
   std::string ninja_dir_;
@@ -40,6 +47,7 @@ class BuildDirectories {
   std::vector<std::string> prefixes_;  // "packages/web build", as pnpm -r announced them
   std::optional<size_t> npm_script_since_;
   std::string current_;
+  std::deque<std::pair<size_t, std::string>> history_;  // (first line, folder), oldest first
 };
 
 }  // namespace reship::back::diagnostics

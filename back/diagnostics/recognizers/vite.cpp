@@ -44,13 +44,16 @@ class ViteRecognizer final : public HoldingRecognizer {
       }
     }
     if (text.starts_with('[')) {
-      const size_t close = text.find("] ");
+      // "[CODE] message", "[plugin:vite:css] message", "[vite]: message"
+      const size_t close = text.find(']');
       if (close == std::string_view::npos || close > 64) return;
+      std::string_view message = text.substr(close + 1);
+      if (message.starts_with(':')) message.remove_prefix(1);
+      if (!message.starts_with(' ')) return;
+      message = trim(message);
       flush(out);
       Diagnostic d = begin_diagnostic(l, "vite");
-      std::string_view code = text.substr(1, close - 1);
-      std::string_view message = text.substr(close + 2);
-      if (code.ends_with(':')) code.remove_suffix(1);  // "[vite]: ..."
+      const std::string_view code = text.substr(1, close - 1);
       if (code != "vite") d.code = std::string(code);
       d.message = std::string(message);
       if (const auto file = quoted_from(message); looks_like_path(file)) d.file = std::string(file);
