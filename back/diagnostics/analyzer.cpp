@@ -26,7 +26,7 @@ class PlacingSink final : public DiagnosticSink {
 
 void resolve(Diagnostic& d, std::string_view workdir) {
   if (d.file.empty()) return;
-  d.file = project_path(join_path(d.base_dir, d.file), workdir);
+  d.file = shorten(project_path(join_path(d.base_dir, d.file), workdir), DiagnosticStore::kMaxText);
   d.base_dir.clear();
 }
 
@@ -66,6 +66,7 @@ void Analyzer::add(std::string_view raw) {
 void Analyzer::add_structured(std::vector<Diagnostic> diagnostics) {
   for (auto& d : diagnostics) {
     if (structured_.size() >= kMaxDiagnostics * 4) break;
+    DiagnosticStore::cap(d);
     structured_.push_back(std::move(d));
   }
 }

@@ -16,16 +16,21 @@ void fill(std::string& into, std::string& from) {
 
 }  // namespace
 
-void DiagnosticStore::add(Diagnostic d) {
-  if (d.message.empty() && d.file.empty()) return;
+void DiagnosticStore::cap(Diagnostic& d) {
   d.message = shorten(d.message, kMaxText);
   d.test = shorten(d.test, kMaxText);
   d.expected = shorten(d.expected, kMaxText);
   d.received = shorten(d.received, kMaxText);
   d.file = shorten(d.file, kMaxText);
+  d.tool = shorten(d.tool, 120);
   d.code = shorten(d.code, 120);
   // Whoever said it, a message about memory running out is one.
   if (!d.out_of_memory) d.out_of_memory = out_of_memory_text(d.message).has_value();
+}
+
+void DiagnosticStore::add(Diagnostic d) {
+  if (d.message.empty() && d.file.empty()) return;
+  cap(d);
   for (auto& kept : items_) {
     if (!same_problem(kept, d)) continue;
     // The report that names the test knows the most about a failed test.

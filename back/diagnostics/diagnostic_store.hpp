@@ -20,6 +20,9 @@ class DiagnosticStore final : public DiagnosticSink {
   static constexpr size_t kMaxText = 600;
 
   void add(Diagnostic d) override;
+  /// Cuts each text of `d` to kMaxText (the code to 120 bytes) and marks it
+  /// out_of_memory when its message says so.
+  static void cap(Diagnostic& d);
   /// Gives the diagnostics seen from line `since` on, whose file is relative
   /// and whose folder is not known, the folder `dir`.
   void rebase(size_t since, std::string_view dir);
