@@ -29,6 +29,11 @@ std::optional<uint64_t> parse_seq(std::optional<std::string_view> text) {
   return value;
 }
 
+// One event as Server-Sent Events: "id: SEQ\nevent: TYPE\ndata: JSON\n\n".
+void sse_encode(std::string& out, const back::Event& e) {
+  http::append_sse_event(out, std::to_string(e.seq), e.type, e.json);
+}
+
 std::string gap_json(const std::pair<uint64_t, uint64_t>& gap) {
   common::JsonWriter w;
   w.begin_object()
@@ -68,7 +73,7 @@ class Subscriber : public CatchUpQueue::Client {
     cursor_ = since.value_or(bus_.delivered_seq());
     catching_up_ = since.has_value();
     std::weak_ptr<Self> weak = self;
-    sub_ = bus_.subscribe(deploy_id_, std::nullopt, [weak](const back::EventBatch& batch) {
+    sub_ = bus_.subscribe(deploy_id_, [weak](const back::EventBatch& batch) {
       if (auto s = weak.lock()) s->on_batch(batch);
     });
     if (catching_up_) queue_.want(self);
@@ -167,7 +172,7 @@ class SseStream final : public Subscriber, public std::enable_shared_from_this<S
   size_t queued() const override { return ex_->write_queue_size(); }
   void write(const back::EventBatch& batch) override {
     if (ending_) return;
-    if (auto text = batch.sse(deploy_id_)) ex_->write_shared(std::move(text));
+    if (auto text = batch.encoded(deploy_id_, &sse_encode)) ex_->write_shared(std::move(text));
     if (deploy_id_.empty()) return;
     for (const back::Event* e : batch.matching(deploy_id_)) {
       if (e->type == "deploy.done") end_soon();
@@ -279,7 +284,7 @@ class LogFollow final : public std::enable_shared_from_this<LogFollow> {
     ex_->on_drain([self] {
       if (auto s = self.lock()) s->pump();
     });
-    sub_ = bus.subscribe(id_, std::nullopt, [self](const back::EventBatch&) {
+    sub_ = bus.subscribe(id_, [self](const back::EventBatch&) {
       if (auto s = self.lock()) s->pump();
     });
     pump();

@@ -21,13 +21,7 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
       events_(events),
       self_restart_(loop, config, supervisor),
       context_{loop, config, records_, logs, events_, supervisor, reaper, self_restart_},
-      queue_(config.back.covers) {
-  // Log events are read back from the log only when someone listens.
-  events.set_log_reader([&logs](const std::string& id, int64_t offset, uint64_t bytes) {
-    auto text = logs.read(id, offset, static_cast<size_t>(bytes), nullptr);
-    return text ? std::move(*text) : std::string();
-  });
-}
+      queue_(config.back.covers) {}
 
 DeployService::~DeployService() = default;
 

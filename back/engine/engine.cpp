@@ -20,7 +20,9 @@ std::variant<std::unique_ptr<Engine>, Engine::StartError> Engine::open(uv_loop_t
   e->logs_ = std::make_unique<LogStore>(config.back.state_dir, config.back.keep_logs);
   if (auto prepared = e->logs_->prepare(); !prepared) return StartError{2, prepared.error().message};
   e->events_ = std::make_unique<EventBus>(loop);
-  if (auto seqs = e->events_->use_store(e->store_.get()); !seqs) return StartError{2, seqs.error().message};
+  if (auto seqs = e->events_->use_seqs(e->store_.get()); !seqs) return StartError{2, seqs.error().message};
+  // Log events are read back from the log only when someone listens.
+  e->events_->set_log_source(e->logs_.get());
   e->supervisor_ = std::make_unique<SupervisorClient>(loop, config);
   // Orphans of builds re-parent here, so that their end is seen.
   if (auto r = common::become_subreaper(); !r) spdlog::warn("{}", r.error().message);

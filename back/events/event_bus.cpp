@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "back/store/deploy_store.hpp"
 #include "common/time.hpp"
 #include "common/text/utf8.hpp"
 
@@ -54,9 +53,10 @@ const std::vector<const Event*>& EventBatch::matching(const std::string& deploy_
   return matching_.emplace(deploy_id, std::move(picked)).first->second;
 }
 
-std::shared_ptr<const std::string> EventBatch::sse(const std::string& deploy_id) const {
-  auto it = sse_.find(deploy_id);
-  if (it != sse_.end()) return it->second;
+std::shared_ptr<const std::string> EventBatch::encoded(const std::string& deploy_id, Encoder encode) const {
+  auto key = std::make_pair(encode, deploy_id);
+  auto it = encoded_.find(key);
+  if (it != encoded_.end()) return it->second;
   const auto& events = matching(deploy_id);
   std::shared_ptr<const std::string> text;
   if (!events.empty()) {
@@ -64,13 +64,10 @@ std::shared_ptr<const std::string> EventBatch::sse(const std::string& deploy_id)
     size_t size = 0;
     for (const Event* e : events) size += e->json.size() + e->type.size() + 40;
     out->reserve(size);
-    for (const Event* e : events) {
-      out->append("id: ").append(std::to_string(e->seq)).append("\nevent: ").append(e->type);
-      out->append("\ndata: ").append(e->json).append("\n\n");
-    }
+    for (const Event* e : events) encode(*out, *e);
     text = std::move(out);
   }
-  sse_.emplace(deploy_id, text);
+  encoded_.emplace(std::move(key), text);
   return text;
 }
 
@@ -83,9 +80,9 @@ EventBus::EventBus(uv_loop_t* loop, size_t max_entries, size_t max_bytes)
 
 EventBus::~EventBus() = default;
 
-common::Result<void> EventBus::use_store(DeployStore* store) {
-  store_ = store;
-  auto first = store_->reserve_event_seqs(kSeqBlock);
+common::Result<void> EventBus::use_seqs(SeqSource* seqs) {
+  seqs_ = seqs;
+  auto first = seqs_->reserve_event_seqs(kSeqBlock);
   if (!first) return std::move(first).error();
   next_seq_ = *first;
   reserved_end_ = *first + kSeqBlock;
@@ -95,8 +92,8 @@ common::Result<void> EventBus::use_store(DeployStore* store) {
 }
 
 void EventBus::release_unused_seqs() {
-  if (store_ == nullptr || reserved_end_ == UINT64_MAX) return;
-  if (auto released = store_->release_event_seqs(reserved_end_ - 1, next_seq_ - 1); !released) {
+  if (seqs_ == nullptr || reserved_end_ == UINT64_MAX) return;
+  if (auto released = seqs_->release_event_seqs(reserved_end_ - 1, next_seq_ - 1); !released) {
     spdlog::warn("{}", released.error().message);
   }
 }
@@ -129,9 +126,9 @@ std::optional<std::pair<uint64_t, uint64_t>> EventBus::lost(const std::string& d
 uint64_t EventBus::take_seqs(uint64_t count) {
   // A run's seqs must be consecutive: take a fresh block when this one
   // cannot hold them all.
-  if (next_seq_ + count > reserved_end_ && store_ != nullptr) {
+  if (next_seq_ + count > reserved_end_ && seqs_ != nullptr) {
     const uint64_t block = std::max(kSeqBlock, count);
-    auto first = store_->reserve_event_seqs(block);
+    auto first = seqs_->reserve_event_seqs(block);
     if (first) {
       next_seq_ = *first;
       reserved_end_ = *first + block;
@@ -215,10 +212,10 @@ void EventBus::materialize(const Entry& entry, uint64_t since, const std::string
   }
   const LogRun& run = *entry.run;
   if (!deploy_id.empty() && run.deploy_id != deploy_id) return;
-  if (entry.first_seq + entry.count - 1 <= since || !reader_) return;
+  if (entry.first_seq + entry.count - 1 <= since || logs_ == nullptr) return;
   // The lines are in the log already: read them back rather than keeping a
   // copy of every line in memory.
-  const std::string text = reader_(run.deploy_id, run.offset, run.bytes);
+  const std::string text = logs_->read_run(run.deploy_id, run.offset, run.bytes);
   const std::string at = common::iso8601_utc(run.at_ms);
   size_t pos = 0;
   for (uint32_t i = 0; i < entry.count && pos < text.size(); ++i) {
@@ -328,31 +325,14 @@ EventBus::Page EventBus::fetch(const std::string& deploy_id, uint64_t since, siz
   return page;
 }
 
-std::unique_ptr<EventBus::Subscription> EventBus::subscribe(std::string deploy_id, std::optional<uint64_t> since,
-                                                            Deliver deliver) {
+std::unique_ptr<EventBus::Subscription> EventBus::subscribe(std::string deploy_id, Deliver deliver) {
   const uint64_t id = next_subscriber_++;
-  subscribers_.emplace(id, Subscriber{std::move(deploy_id), std::move(deliver), since});
+  subscribers_.emplace(id, Subscriber{std::move(deploy_id), std::move(deliver)});
   return std::unique_ptr<Subscription>(new Subscription(this, id));
 }
 
 EventBus::Subscription::~Subscription() {
   bus_->subscribers_.erase(id_);
-}
-
-void EventBus::deliver_replay(Subscriber& sub) {
-  const uint64_t since = *sub.replay_since;
-  sub.replay_since.reset();
-  // Events published this turn are delivered by the regular batch below.
-  const size_t delivered = ring_.size() - pending_;
-  const auto gap = lost(sub.deploy_id, since, last_seq());
-  std::vector<std::shared_ptr<const Event>> owned;
-  for (size_t i = 0; i < delivered; ++i) materialize(ring_[i], since, sub.deploy_id, owned);
-  if (owned.empty() && !gap) return;
-  std::vector<const Event*> events;
-  for (const auto& e : owned) events.push_back(e.get());
-  EventBatch batch(std::move(events), gap);
-  auto deliver = sub.deliver;  // a copy: delivering may unsubscribe `sub`
-  deliver(batch);
 }
 
 void EventBus::flush() {
@@ -363,13 +343,6 @@ void EventBus::flush() {
 }
 
 void EventBus::deliver_all() {
-  // Replays first, so that a resumed subscriber sees events in order.
-  std::vector<uint64_t> ids;
-  for (auto& [id, sub] : subscribers_) ids.push_back(id);
-  for (uint64_t id : ids) {
-    auto it = subscribers_.find(id);
-    if (it != subscribers_.end() && it->second.replay_since) deliver_replay(it->second);
-  }
   if (pending_ == 0) return;
   const size_t first_pending = ring_.size() - pending_;
   const size_t end = ring_.size();  // what a delivery publishes waits for the next turn
@@ -400,7 +373,7 @@ void EventBus::deliver_all() {
     if (batch->events().empty()) continue;
     // A delivery may unsubscribe anyone (a transport dropping a slow
     // client): walk a snapshot of ids.
-    ids.clear();
+    std::vector<uint64_t> ids;
     for (auto& [id, sub] : subscribers_) ids.push_back(id);
     for (uint64_t id : ids) {
       auto it = subscribers_.find(id);

@@ -10,13 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "back/events/event_sources.hpp"
 #include "common/text/json_writer.hpp"
 #include "common/result.hpp"
 #include "common/os/uv_handles.hpp"
 
 namespace reship::back {
 
-class DeployStore;
 
 /// One event of contract 3.4, encoded as its JSON object.
 struct Event {
@@ -26,9 +26,11 @@ struct Event {
   std::string json;
 };
 
-/// The events published in one loop turn (or replayed to a new subscriber),
-/// with their wire encodings made once and shared by every subscriber that
-/// wants the same thing: fan-out to a hundred subscribers costs one encoding.
+/// The events published in one loop turn (or fetched by a subscriber that
+/// catches up), with their wire encodings made once and shared by every
+/// subscriber that wants the same thing: fan-out to a hundred subscribers
+/// costs one encoding. The encodings themselves (Server-Sent Events) belong
+/// to the transports; the batch only keeps them.
 class EventBatch {
  public:
   EventBatch(std::vector<const Event*> events, std::optional<std::pair<uint64_t, uint64_t>> gap);
@@ -39,9 +41,12 @@ class EventBatch {
   /// Events between these seqs (inclusive) were asked for but are no longer
   /// kept: the subscriber should read the deploy logs by offset instead.
   const std::optional<std::pair<uint64_t, uint64_t>>& gap() const { return gap_; }
-  /// Server-Sent Events text for the events matching `deploy_id` (all when
-  /// empty): "id: N\nevent: TYPE\ndata: JSON\n\n" each. Null when none match.
-  std::shared_ptr<const std::string> sse(const std::string& deploy_id) const;
+  /// Appends one event's wire form to `out` (a transport's framing).
+  using Encoder = void (*)(std::string& out, const Event& event);
+  /// The events matching `deploy_id` (all when empty), each encoded by
+  /// `encode`, made once per batch for each (encoder, filter) and shared.
+  /// Null when none match.
+  std::shared_ptr<const std::string> encoded(const std::string& deploy_id, Encoder encode) const;
   /// The size of the events' JSON, all of them.
   size_t json_bytes() const { return json_bytes_; }
   /// The events matching `deploy_id` (all when empty).
@@ -52,7 +57,7 @@ class EventBatch {
   std::vector<const Event*> events_;
   std::optional<std::pair<uint64_t, uint64_t>> gap_;
   size_t json_bytes_ = 0;
-  mutable std::map<std::string, std::shared_ptr<const std::string>> sse_;
+  mutable std::map<std::pair<Encoder, std::string>, std::shared_ptr<const std::string>> encoded_;
   mutable std::map<std::string, std::vector<const Event*>> matching_;
 };
 
@@ -84,8 +89,6 @@ struct LogRun {
 class EventBus {
  public:
   using Deliver = std::function<void(const EventBatch& batch)>;
-  /// Reads `bytes` of a deploy's log from `offset`.
-  using LogReader = std::function<std::string(const std::string& deploy_id, int64_t offset, uint64_t bytes)>;
 
   /// A log line longer than this travels in its event cut, with the number
   /// of bytes left out in "truncated"; the log keeps it whole.
@@ -97,13 +100,13 @@ class EventBus {
   EventBus(const EventBus&) = delete;
   EventBus& operator=(const EventBus&) = delete;
 
-  /// Takes its seqs from `store` from now on; without it, seqs start at 1.
-  common::Result<void> use_store(DeployStore* store);
+  /// Takes its seqs from `seqs` from now on; without it, seqs start at 1.
+  common::Result<void> use_seqs(SeqSource* seqs);
   /// On a clean shutdown: hands the seqs reserved but not used back to the
   /// store, so that the next instance numbers on from the last one used.
   void release_unused_seqs();
-  /// How log runs are read back (without it, they are never delivered).
-  void set_log_reader(LogReader reader) { reader_ = std::move(reader); }
+  /// Where log runs are read back from (without it, they are never delivered).
+  void set_log_source(const LogSource* logs) { logs_ = logs; }
 
   /// Publishes an event {seq, type, at, deployId, ...}: `fill` writes the
   /// type's own fields. Returns its seq.
@@ -126,10 +129,10 @@ class EventBus {
     uint64_t id_;
   };
 
-  /// Subscribes to events of `deploy_id` (all when empty). With `since`,
-  /// first replays the kept events after that seq (on the next loop turn).
-  /// The subscription ends when the returned object is destroyed.
-  std::unique_ptr<Subscription> subscribe(std::string deploy_id, std::optional<uint64_t> since, Deliver deliver);
+  /// Subscribes to the live events of `deploy_id` (all when empty), from the
+  /// next batch on (to resume from a seq, fetch() what came before). The
+  /// subscription ends when the returned object is destroyed.
+  std::unique_ptr<Subscription> subscribe(std::string deploy_id, Deliver deliver);
 
   /// What fetch() returns: whole ring entries after a seq, oldest first.
   struct Page {
@@ -170,7 +173,6 @@ class EventBus {
   struct Subscriber {
     std::string deploy_id;
     Deliver deliver;
-    std::optional<uint64_t> replay_since;  // pending replay
   };
   // A ring entry: one event, or a run of log lines (count seqs).
   struct Entry {
@@ -183,7 +185,6 @@ class EventBus {
 
   void flush();
   void deliver_all();
-  void deliver_replay(Subscriber& sub);
   /// Appends the events of `entry` with seq > since (and matching
   /// `deploy_id` when set) to `out`, materializing log runs.
   void materialize(const Entry& entry, uint64_t since, const std::string& deploy_id,
@@ -206,8 +207,8 @@ class EventBus {
   bool flushing_ = false;
   std::map<uint64_t, Subscriber> subscribers_;
   uint64_t next_subscriber_ = 1;
-  DeployStore* store_ = nullptr;
-  LogReader reader_;
+  SeqSource* seqs_ = nullptr;
+  const LogSource* logs_ = nullptr;
   uint64_t next_seq_ = 1;
   uint64_t reserved_end_ = UINT64_MAX;  // no store: unlimited
   uint64_t instance_first_seq_ = 1;     // the first seq this instance could hand out

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "back/engine/deploy_record.hpp"
+#include "back/events/event_sources.hpp"
 #include "common/result.hpp"
 
 struct sqlite3;
@@ -18,7 +19,7 @@ namespace reship::back {
 /// Deploy records in SQLite (`<state_dir>/deploys.db`, WAL mode, prepared
 /// statements). Every state change of a deploy is written here before it is
 /// announced, so a record survives a crash of reship-back.
-class DeployStore {
+class DeployStore final : public SeqSource {
  public:
   /// Opens or creates the database. A database that is locked by another
   /// process or corrupt is an error saying so (the daemon exits 2 on it).
@@ -53,13 +54,13 @@ class DeployStore {
 
   /// Reserves `count` event sequence numbers and returns the first; numbers
   /// are never handed out twice, across restarts.
-  common::Result<uint64_t> reserve_event_seqs(uint64_t count);
+  common::Result<uint64_t> reserve_event_seqs(uint64_t count) override;
   /// Hands back the end of a reservation that was not used: the seqs after
   /// `last_used` up to `last_reserved` (the reservation's last seq). A no-op
   /// when another reservation came since. A clean shutdown does it, so that
   /// the next instance numbers on without a hole a resuming client would
   /// take for lost events.
-  common::Result<void> release_event_seqs(uint64_t last_reserved, uint64_t last_used);
+  common::Result<void> release_event_seqs(uint64_t last_reserved, uint64_t last_used) override;
 
   const std::string& path() const { return path_; }
 

@@ -225,6 +225,11 @@ std::vector<LogLine> LogStore::lines(const std::string& id, int64_t offset, size
   return out;
 }
 
+std::string LogStore::read_run(const std::string& deploy_id, int64_t offset, uint64_t bytes) const {
+  auto text = read(deploy_id, offset, static_cast<size_t>(bytes), nullptr);
+  return text ? std::move(*text) : std::string();
+}
+
 bool LogStore::is_line_start(const std::string& id, int64_t offset) const {
   if (offset == 0) return true;
   Fd log(::open((dir_ / (id + ".log")).c_str(), O_RDONLY | O_CLOEXEC));

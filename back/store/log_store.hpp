@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "back/events/event_sources.hpp"
 #include "common/result.hpp"
 
 namespace reship::back {
@@ -63,9 +64,11 @@ struct LogLine {
 };
 
 /// The logs folder: reading logs back, their tails, and retention.
-class LogStore {
+class LogStore final : public LogSource {
  public:
   LogStore(const std::filesystem::path& state_dir, size_t keep_logs);
+  /// LogSource: what read() gives, "" when unreadable.
+  std::string read_run(const std::string& deploy_id, int64_t offset, uint64_t bytes) const override;
 
   /// Creates the folder and counts the logs already there.
   common::Result<void> prepare();

@@ -152,7 +152,7 @@ TEST_CASE("deploy engine: a deploy builds, restarts its targets and reports it a
   const int old_web = sup.service("web").pid.value();
   EngineFixture engine(sup.config_path());
   std::vector<std::string> types;
-  auto sub = engine.events->subscribe("", std::nullopt, [&](const EventBatch& b) {
+  auto sub = engine.events->subscribe("", [&](const EventBatch& b) {
     for (const Event* e : b.events()) types.push_back(e->type);
   });
   auto r = engine.deploy(request("all")).record;

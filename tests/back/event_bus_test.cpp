@@ -16,6 +16,37 @@ void turn(common::uv::Loop& loop) {
   uv_run(loop, UV_RUN_NOWAIT);
 }
 
+// A log held by the test, read back through the bus's LogSource seam.
+class FakeLog final : public LogSource {
+ public:
+  using ReadFn = std::function<std::string(const std::string& id, int64_t offset, uint64_t bytes)>;
+  explicit FakeLog(ReadFn read) : read_(std::move(read)) {}
+  std::string read_run(const std::string& id, int64_t offset, uint64_t bytes) const override {
+    return read_(id, offset, bytes);
+  }
+
+ private:
+  ReadFn read_;
+};
+
+// The SSE framing, as the API's transport writes it.
+void sse(std::string& out, const Event& e) {
+  out.append("id: ").append(std::to_string(e.seq)).append("\nevent: ").append(e.type);
+  out.append("\ndata: ").append(e.json).append("\n\n");
+}
+
+// Everything fetch() has after `since` for `deploy_id`, as seqs.
+std::vector<uint64_t> fetched(EventBus& bus, const std::string& deploy_id, uint64_t since,
+                              std::optional<std::pair<uint64_t, uint64_t>>* gap = nullptr) {
+  auto page = bus.fetch(deploy_id, since, 1 << 20);
+  if (gap != nullptr) *gap = page.gap;
+  std::vector<uint64_t> out;
+  for (const auto& batch : page.batches) {
+    for (const Event* e : batch->events()) out.push_back(e->seq);
+  }
+  return out;
+}
+
 std::vector<uint64_t> seqs(const EventBatch& b, const std::string& filter = "") {
   std::vector<uint64_t> out;
   for (const Event* e : b.matching(filter)) out.push_back(e->seq);
@@ -30,8 +61,8 @@ TEST_CASE("event bus: a turn's events reach each subscriber in one batch", "[uni
     EventBus bus(loop);
     std::vector<std::vector<uint64_t>> all;
     std::vector<std::vector<uint64_t>> only_b;
-    auto s1 = bus.subscribe("", std::nullopt, [&](const EventBatch& b) { all.push_back(seqs(b)); });
-    auto s2 = bus.subscribe("d-b", std::nullopt, [&](const EventBatch& b) { only_b.push_back(seqs(b, "d-b")); });
+    auto s1 = bus.subscribe("", [&](const EventBatch& b) { all.push_back(seqs(b)); });
+    auto s2 = bus.subscribe("d-b", [&](const EventBatch& b) { only_b.push_back(seqs(b, "d-b")); });
     bus.publish("deploy.log", "d-a", [](common::JsonWriter& w) { w.field("line", "x"); });
     bus.publish("deploy.log", "d-b");
     bus.publish("deploy.done", "d-a");
@@ -46,14 +77,14 @@ TEST_CASE("event bus: a turn's events reach each subscriber in one batch", "[uni
   CHECK(loop.close() == 0);
 }
 
-TEST_CASE("event bus: events are JSON with seq, type, at and deployId, SSE text is shared", "[unit]") {
+TEST_CASE("event bus: events are JSON with seq, type, at and deployId, their encoding is shared", "[unit]") {
   common::uv::Loop loop;
   {
     EventBus bus(loop);
     std::shared_ptr<const std::string> first;
     std::shared_ptr<const std::string> second;
-    auto s1 = bus.subscribe("", std::nullopt, [&](const EventBatch& b) { first = b.sse(""); });
-    auto s2 = bus.subscribe("", std::nullopt, [&](const EventBatch& b) { second = b.sse(""); });
+    auto s1 = bus.subscribe("", [&](const EventBatch& b) { first = b.encoded("", &sse); });
+    auto s2 = bus.subscribe("", [&](const EventBatch& b) { second = b.encoded("", &sse); });
     bus.publish("deploy.start", "d-1", [](common::JsonWriter& w) { w.field("mode", "deploy"); });
     turn(loop);
     REQUIRE(first);
@@ -71,9 +102,11 @@ TEST_CASE("event bus: a resumed subscriber gets what it missed, then the rest, w
     EventBus bus(loop, 1000, 1 << 20);
     for (int i = 0; i < 10; ++i) bus.publish("deploy.log", "d-1");
     turn(loop);
-    std::vector<uint64_t> got;
-    auto sub = bus.subscribe("", 4, [&](const EventBatch& b) {
-      CHECK_FALSE(b.gap());
+    // What it missed, from the ring; then live batches.
+    std::optional<std::pair<uint64_t, uint64_t>> gap;
+    std::vector<uint64_t> got = fetched(bus, "", 4, &gap);
+    CHECK_FALSE(gap);
+    auto sub = bus.subscribe("", [&](const EventBatch& b) {
       for (auto s : seqs(b)) got.push_back(s);
     });
     bus.publish("deploy.done", "d-1");
@@ -93,12 +126,7 @@ TEST_CASE("event bus: the ring is bounded and a resume past it reports the gap",
     turn(loop);
     CHECK(bus.oldest_kept() == 16);
     std::optional<std::pair<uint64_t, uint64_t>> gap;
-    std::vector<uint64_t> got;
-    auto sub = bus.subscribe("", 2, [&](const EventBatch& b) {
-      gap = b.gap();
-      got = seqs(b);
-    });
-    turn(loop);
+    const std::vector<uint64_t> got = fetched(bus, "", 2, &gap);
     REQUIRE(gap.has_value());
     CHECK(gap->first == 3);
     CHECK(gap->second == 15);
@@ -115,14 +143,14 @@ TEST_CASE("event bus: seqs continue after a restart, never reused", "[unit]") {
     auto store = DeployStore::open(dir / "deploys.db");
     REQUIRE(store.ok());
     EventBus bus(loop);
-    REQUIRE(bus.use_store(store->get()).ok());
+    REQUIRE(bus.use_seqs(store->get()).ok());
     for (int i = 0; i < 3; ++i) last = bus.publish("deploy.log", "d-1");
   }
   common::uv::Loop loop;
   auto store = DeployStore::open(dir / "deploys.db");
   REQUIRE(store.ok());
   EventBus bus(loop);
-  REQUIRE(bus.use_store(store->get()).ok());
+  REQUIRE(bus.use_seqs(store->get()).ok());
   CHECK(bus.publish("deploy.log", "d-1") > last);
 }
 
@@ -132,8 +160,8 @@ TEST_CASE("event bus: a subscriber may unsubscribe another during delivery", "[u
     EventBus bus(loop);
     std::unique_ptr<EventBus::Subscription> second;
     int second_calls = 0;
-    auto first = bus.subscribe("", std::nullopt, [&](const EventBatch&) { second.reset(); });
-    second = bus.subscribe("", std::nullopt, [&](const EventBatch&) { ++second_calls; });
+    auto first = bus.subscribe("", [&](const EventBatch&) { second.reset(); });
+    second = bus.subscribe("", [&](const EventBatch&) { ++second_calls; });
     bus.publish("deploy.log", "d-1");
     turn(loop);
     CHECK(second_calls == 0);
@@ -148,17 +176,18 @@ TEST_CASE("event bus: a log run becomes one event per line, read back only when 
     EventBus bus(loop);
     const std::string log = "first\nsecond line\nthird\n";
     int reads = 0;
-    bus.set_log_reader([&](const std::string& id, int64_t offset, uint64_t bytes) {
+    FakeLog fake_log([&](const std::string& id, int64_t offset, uint64_t bytes) {
       ++reads;
       CHECK(id == "d-1");
       return log.substr(static_cast<size_t>(offset), bytes);
     });
+    bus.set_log_source(&fake_log);
     // Nobody listens: the run is kept, never read.
     bus.publish_log(LogRun{"d-1", "stdout", 1'700'000'000'000, 0, 6, 1});
     turn(loop);
     CHECK(reads == 0);
     std::vector<std::string> got;
-    auto sub = bus.subscribe("", std::nullopt, [&](const EventBatch& b) {
+    auto sub = bus.subscribe("", [&](const EventBatch& b) {
       for (const Event* e : b.events()) got.push_back(std::to_string(e->seq) + " " + e->json);
     });
     const uint64_t last = bus.publish_log(LogRun{"d-1", "stderr", 1'700'000'000'000, 6, 18, 2});
@@ -171,12 +200,7 @@ TEST_CASE("event bus: a log run becomes one event per line, read back only when 
                Catch::EndsWith("\"deployId\":\"d-1\",\"stream\":\"stderr\",\"line\":\"second line\",\"offset\":6}"));
     CHECK_THAT(got[1], Catch::EndsWith("\"line\":\"third\",\"offset\":18}"));
     // A resume in the middle of a run gets the rest of it, from the log.
-    std::vector<uint64_t> resumed;
-    auto late = bus.subscribe("d-1", 2, [&](const EventBatch& b) {
-      for (const Event* e : b.events()) resumed.push_back(e->seq);
-    });
-    turn(loop);
-    CHECK(resumed == std::vector<uint64_t>{3});
+    CHECK(fetched(bus, "d-1", 2) == std::vector<uint64_t>{3});
   }
   CHECK(loop.close() == 0);
 }
@@ -188,10 +212,11 @@ TEST_CASE("event bus: fetch pages through what was delivered, and leaves the res
     std::string log;
     for (int i = 0; i < 100; ++i) log += "line " + std::to_string(i) + "\n";
     int reads = 0;
-    bus.set_log_reader([&](const std::string&, int64_t offset, uint64_t bytes) {
+    FakeLog fake_log([&](const std::string&, int64_t offset, uint64_t bytes) {
       ++reads;
       return log.substr(static_cast<size_t>(offset), bytes);
     });
+    bus.set_log_source(&fake_log);
     // Ten runs of ten lines of d-1, an event of another deploy among them.
     std::vector<uint64_t> expected;
     int64_t offset = 0;
@@ -270,7 +295,7 @@ TEST_CASE("event bus: fetch is caught up across the hole a fresh block of seqs l
     auto store = DeployStore::open(dir / "deploys.db");
     REQUIRE(store.ok());
     EventBus bus(loop);
-    REQUIRE(bus.use_store(store->get()).ok());
+    REQUIRE(bus.use_seqs(store->get()).ok());
     // 6,000 lines, delivered; then 6,000 more, which do not fit in what is
     // left of the first block of 10,000 seqs: they start a new block.
     const uint64_t first_end = bus.publish_log(LogRun{"d-1", "stdout", 0, 0, 12'000, 6'000});
@@ -318,7 +343,7 @@ TEST_CASE("event bus: after a clean restart seqs go on without a hole, and a new
     auto store = DeployStore::open(dir / "deploys.db");
     REQUIRE(store.ok());
     EventBus bus(loop);
-    REQUIRE(bus.use_store(store->get()).ok());
+    REQUIRE(bus.use_seqs(store->get()).ok());
     for (int i = 0; i < 3; ++i) last = bus.publish("deploy.log", "d-1");
     bus.release_unused_seqs();
   }
@@ -327,7 +352,7 @@ TEST_CASE("event bus: after a clean restart seqs go on without a hole, and a new
     auto store = DeployStore::open(dir / "deploys.db");
     REQUIRE(store.ok());
     EventBus bus(loop);
-    REQUIRE(bus.use_store(store->get()).ok());
+    REQUIRE(bus.use_seqs(store->get()).ok());
     CHECK(bus.publish("deploy.queued", "d-2") == last + 1);
     turn(loop);
     CHECK_FALSE(bus.fetch("", 0, 1 << 20).gap);     // new: misses nothing of this instance
@@ -346,7 +371,7 @@ TEST_CASE("event bus: seqs never handed out (the hole before a fresh block) are 
     auto store = DeployStore::open(dir / "deploys.db");
     REQUIRE(store.ok());
     EventBus bus(loop, 2, 1 << 20);
-    REQUIRE(bus.use_store(store->get()).ok());
+    REQUIRE(bus.use_seqs(store->get()).ok());
     const uint64_t first_end = bus.publish_log(LogRun{"d-1", "stdout", 0, 0, 12'000, 6'000});
     turn(loop);
     // 6,000 more lines start a new block: the ring drops the first run.
