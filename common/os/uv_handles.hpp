@@ -29,8 +29,9 @@ class Loop {
   operator uv_loop_t*() noexcept { return &loop_; }  // NOLINT: implicit by design
   void run() { uv_run(&loop_, UV_RUN_DEFAULT); }
   void stop() { uv_stop(&loop_); }
-  /// Closes every open handle and runs until they are closed. Returns the
-  /// result of uv_loop_close (0 when nothing leaked).
+  /// Closes every handle still open and runs until they are closed. Returns
+  /// how many handles were still open (their owners alive or leaked), or
+  /// uv_loop_close's error: 0 when the loop was clean. Tests require 0.
   int close();
 
  private:

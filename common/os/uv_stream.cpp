@@ -249,6 +249,11 @@ void Stream::close() {
   if (state_ == nullptr) return;
   State* s = std::exchange(state_, nullptr);
   s->closed = true;
+  // Closed behind our back by Loop::close(), which ran the loop until it was.
+  if (uv_is_closing(&s->h.handle)) {
+    delete s;
+    return;
+  }
   // The callbacks are freed with the state in the close callback: one of them
   // may be running right now.
   uv_close(&s->h.handle, [](uv_handle_t* h) { delete static_cast<State*>(h->data); });
@@ -297,6 +302,10 @@ void on_connection(uv_stream_t* server, int status) {
 
 void close_listener(Listener::State* s) {
   s->closed = true;
+  if (uv_is_closing(&s->h.handle)) {  // by Loop::close(), which ran the loop until it was
+    delete s;
+    return;
+  }
   uv_close(&s->h.handle, [](uv_handle_t* h) { delete static_cast<Listener::State*>(h->data); });
 }
 

@@ -93,3 +93,17 @@ TEST_CASE("uv: listening on a path too long for a socket says so", "[unit]") {
   REQUIRE_FALSE(listener.ok());
   CHECK_THAT(listener.error().message, Catch::Contains("longer than a Unix socket allows"));
 }
+
+TEST_CASE("uv: closing a loop counts the handles whose owners are still alive", "[unit]") {
+  uv::Loop clean;
+  {
+    uv::Timer gone(clean);
+    gone.start(std::chrono::milliseconds(1000), [] {});
+  }
+  CHECK(clean.close() == 0);
+
+  uv::Loop leaky;
+  uv::Timer alive(leaky);
+  uv::Check also_alive(leaky);
+  CHECK(leaky.close() == 2);
+}
