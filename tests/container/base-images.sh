@@ -13,7 +13,7 @@
 # no manuals, docs or translations, and dpkg told to leave them out of every
 # later install too.
 set -euo pipefail
-test_name=base-images
+test_name="base-images"
 # shellcheck source=tests/container/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -33,8 +33,9 @@ make_rootfs() {
   command -v debootstrap >/dev/null 2>&1 ||
     fail "debootstrap is not installed: scripts/install-deps --container installs it"
   mkdir -p "$RESHIP_CONTAINER_CACHE"
-  local root
-  root=$(make_temp_dir)/root
+  local dir root
+  new_temp_dir dir
+  root=$dir/root
   say "debootstrap --variant=minbase bookworm from $mirror (about a minute)"
   if ! debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.log" 2>&1; then
     tail -20 "$root.log" >&2

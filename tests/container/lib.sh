@@ -55,12 +55,14 @@ trap on_exit EXIT
 trap 'exit 130' INT TERM
 cleanup_later() { cleanups+=("$*"); }
 
-# A short temp dir, removed at the end.
-make_temp_dir() {
+# new_temp_dir VAR: a short temp dir in VAR, removed at the end. (Not a
+# $(command substitution): its subshell would register the cleanup, then
+# forget it.)
+new_temp_dir() {
   local d
   d=$(mktemp -d "/tmp/rc.XXXXXX")
   cleanup_later "rm -rf '$d'"
-  printf '%s\n' "$d"
+  printf -v "$1" '%s' "$d"
 }
 
 # ---- waiting ---------------------------------------------------------------------
@@ -91,7 +93,7 @@ setup_engine() {
     skip "the container tests use rootful podman: run them as root"
   fi
   local conf_dir nofile nproc
-  conf_dir=$(make_temp_dir)
+  new_temp_dir conf_dir
   nofile=$(ulimit -Hn)
   nproc=$(ulimit -Hu)
   [ "$nofile" = unlimited ] && nofile=1048576
@@ -109,6 +111,11 @@ EOF
   export CONTAINERS_CONF="$conf_dir/containers.conf"
   say "engine: $(podman --version), runtime $runtime ($($runtime --version 2>/dev/null | head -1)), ulimits nofile=$nofile nproc=$nproc"
 }
+
+# Without systemd on the host, podman logs an error for the healthcheck timer
+# it cannot make, at each run, start and removal of a container with a
+# HEALTHCHECK: noise, since the tests run the healthcheck themselves.
+podman() { command podman "$@" 2> >(grep -v 'unable to get systemd connection' >&2); }
 
 # Runs a container that only says "ok": the engine works on this host, or
 # the tests are skipped (loudly) with the engine's own words.
@@ -134,4 +141,37 @@ in_netns() {
   pid=$(container_pid "$name")
   [ "$pid" -gt 0 ] || return 1
   nsenter --net="/proc/$pid/ns/net" -- "$@"
+}
+
+# ---- the image -------------------------------------------------------------------
+# build_image TAG [FLAGS...]: docker/Dockerfile built by podman from the
+# repository, as a user would (the build stage compiles reship), with
+# ccache's directory kept in the cache between runs so that a rebuild only
+# compiles what changed, and podman's layer cache for everything else.
+# --format docker keeps the HEALTHCHECK, which podman's OCI format drops.
+build_image() {
+  local tag=$1 dir log t0
+  shift
+  mkdir -p "$RESHIP_CONTAINER_CACHE/ccache"
+  [ -f "$RESHIP_CONTAINER_CACHE/ccache/ccache.conf" ] || echo "max_size = 2G" >"$RESHIP_CONTAINER_CACHE/ccache/ccache.conf"
+  new_temp_dir dir
+  log=$dir/build.log
+  t0=$(date +%s)
+  say "podman build -f docker/Dockerfile -t $tag $*"
+  if ! podman build --format docker --network host --layers \
+    -v "$RESHIP_CONTAINER_CACHE/ccache:/var/cache/ccache" \
+    -f "$RESHIP_SOURCE_DIR/docker/Dockerfile" -t "$tag" "$@" "$RESHIP_SOURCE_DIR" >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    fail "podman build failed (its last lines above)"
+  fi
+  say "built $tag in $(($(date +%s) - t0))s"
+}
+
+# The build cache of earlier runs (layers with the Dockerfile's labels, no
+# tag) goes after a week, so that a CI machine's disk does not fill up.
+prune_old_build_cache() {
+  local title
+  for title in "reship build stage" "reship"; do
+    podman image prune -f --filter "label=org.opencontainers.image.title=$title" --filter until=168h >/dev/null 2>&1 || true
+  done
 }
