@@ -116,6 +116,7 @@ void BackDaemon::shut_down() {
 
 void BackDaemon::maybe_finish() {
   if (!server_done_ || !deploys_done_) return;
+  events_->release_unused_seqs();
   spdlog::info("reship-back exiting");
   sigterm_.stop();
   sigint_.stop();

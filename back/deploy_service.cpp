@@ -596,6 +596,11 @@ void DeployService::finish(Active& d, DeployStatus status, std::optional<std::st
   active_.erase(r.id);
   const bool was_running = queue_.running() && queue_.running()->id == r.id;
   if (!was_running) queue_.remove_queued(r.id);
+  // Retention before the answers: a caller who lists the logs next sees
+  // them as they stay.
+  std::set<std::string> keep;
+  for (const auto& [id, a] : active_) keep.insert(id);
+  logs_.prune(keep);
   for (auto& w : owned->waiters) w.fn(r, w.coalesced);
   for (auto& [key, watcher] : owned->watchers) watcher.fn(r);
   if (r.self_restart == std::optional<std::string>("pending")) {
@@ -606,9 +611,6 @@ void DeployService::finish(Active& d, DeployStatus status, std::optional<std::st
   } else if (was_running) {
     start_next();
   }
-  std::set<std::string> keep;
-  for (const auto& [id, a] : active_) keep.insert(id);
-  logs_.prune(keep);
   if (shutting_down_ && active_.empty() && shutdown_done_) std::exchange(shutdown_done_, nullptr)();
 }
 

@@ -37,9 +37,16 @@ struct DeployRequest {
 
 /// Why a call was refused, as the API will say it.
 struct ApiError {
+  ApiError() = default;
+  ApiError(int status, std::string code_in, std::string message_in, std::string deploy_id_in = {})
+      : http_status(status), code(std::move(code_in)), message(std::move(message_in)), deploy_id(std::move(deploy_id_in)) {}
+
   int http_status = 400;
   std::string code;
   std::string message;
+  /// The deploy the refusal concerns, if any: the answer names it (a field
+  /// and a Location header), so that the caller can follow it up.
+  std::string deploy_id;
 };
 
 /// The deploy engine (contract 3.1, 3.2, 3.4, 3.5): validates requests, runs

@@ -342,4 +342,17 @@ common::Result<uint64_t> DeployStore::reserve_event_seqs(uint64_t count) {
   return end - count + 1;
 }
 
+common::Result<void> DeployStore::release_event_seqs(uint64_t last_reserved, uint64_t last_used) {
+  if (last_used >= last_reserved) return {};
+  char* err = nullptr;
+  const std::string sql = "UPDATE meta SET value = " + std::to_string(last_used) +
+                          " WHERE key = 'event_seq' AND value = " + std::to_string(last_reserved) + ";";
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string message = err ? err : "";
+    sqlite3_free(err);
+    return common::Error{"cannot hand back unused event numbers in " + path_ + ": " + message};
+  }
+  return {};
+}
+
 }  // namespace reship::back

@@ -54,6 +54,12 @@ class DeployStore {
   /// Reserves `count` event sequence numbers and returns the first; numbers
   /// are never handed out twice, across restarts.
   common::Result<uint64_t> reserve_event_seqs(uint64_t count);
+  /// Hands back the end of a reservation that was not used: the seqs after
+  /// `last_used` up to `last_reserved` (the reservation's last seq). A no-op
+  /// when another reservation came since. A clean shutdown does it, so that
+  /// the next instance numbers on without a hole a resuming client would
+  /// take for lost events.
+  common::Result<void> release_event_seqs(uint64_t last_reserved, uint64_t last_used);
 
   const std::string& path() const { return path_; }
 

@@ -12,6 +12,8 @@ namespace reship::back {
 namespace {
 
 constexpr uint64_t kSeqBlock = 10'000;
+// Deploys whose first event seq is remembered (for lost()).
+constexpr size_t kDeployStarts = 10'000;
 // The JSON of fetched log runs kept for other subscribers catching up.
 constexpr size_t kFetchedBytes = 2 * 1024 * 1024;
 
@@ -87,7 +89,41 @@ common::Result<void> EventBus::use_store(DeployStore* store) {
   if (!first) return std::move(first).error();
   next_seq_ = *first;
   reserved_end_ = *first + kSeqBlock;
+  instance_first_seq_ = *first;
+  last_evicted_seq_ = *first - 1;
   return {};
+}
+
+void EventBus::release_unused_seqs() {
+  if (store_ == nullptr || reserved_end_ == UINT64_MAX) return;
+  if (auto released = store_->release_event_seqs(reserved_end_ - 1, next_seq_ - 1); !released) {
+    spdlog::warn("{}", released.error().message);
+  }
+}
+
+void EventBus::note_deploy(std::string_view deploy_id, uint64_t seq, bool begins) {
+  if (deploy_id.empty() || deploy_starts_.find(deploy_id) != deploy_starts_.end()) return;
+  deploy_starts_.emplace(std::string(deploy_id), DeployStart{seq, begins});
+  deploy_order_.emplace_back(deploy_id);
+  if (deploy_order_.size() > kDeployStarts) {
+    deploy_starts_.erase(deploy_order_.front());
+    deploy_order_.pop_front();
+  }
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> EventBus::lost(const std::string& deploy_id, uint64_t since,
+                                                             uint64_t end) const {
+  uint64_t from = since + 1;
+  if (deploy_id.empty()) {
+    if (since == 0) from = instance_first_seq_;
+  } else if (auto it = deploy_starts_.find(deploy_id); it != deploy_starts_.end() && it->second.began_here) {
+    from = std::max(from, it->second.first_seq);
+  }
+  // Seqs between the last one dropped and the first one kept were never
+  // handed out (a fresh block starts after a hole): not lost.
+  const uint64_t to = std::min(last_evicted_seq_, end);
+  if (from > to) return std::nullopt;
+  return std::make_pair(from, to);
 }
 
 uint64_t EventBus::take_seqs(uint64_t count) {
@@ -131,6 +167,7 @@ void EventBus::push(Entry entry) {
 void EventBus::trim(size_t keep_pending) {
   while ((ring_.size() > max_entries_ || ring_bytes_ > max_bytes_) && ring_.size() > keep_pending) {
     ring_bytes_ -= ring_.front().footprint;
+    last_evicted_seq_ = ring_.front().first_seq + ring_.front().count - 1;
     ring_.pop_front();
   }
 }
@@ -148,6 +185,7 @@ uint64_t EventBus::publish(std::string_view type, std::string_view deploy_id,
   w.end_object();
   e->json = std::move(w).str();
   const uint64_t seq = e->seq;
+  note_deploy(deploy_id, seq, type == "deploy.queued");
   Entry entry;
   entry.first_seq = seq;
   entry.footprint = footprint(*e);
@@ -161,6 +199,7 @@ uint64_t EventBus::publish_log(LogRun run) {
   Entry entry;
   entry.first_seq = take_seqs(run.lines);
   entry.count = run.lines;
+  note_deploy(run.deploy_id, entry.first_seq, false);
   entry.footprint = footprint(run);
   entry.run = std::make_shared<const LogRun>(std::move(run));
   push(std::move(entry));
@@ -240,10 +279,8 @@ EventBus::Page EventBus::fetch(const std::string& deploy_id, uint64_t since, siz
     return page;
   }
   const uint64_t first_kept = ring_.empty() ? next_seq_ : ring_.front().first_seq;
-  if (since + 1 < first_kept) {
-    page.gap = std::make_pair(since + 1, std::min(first_kept - 1, end));
-    page.last_seq = page.gap->second;
-  }
+  page.gap = lost(deploy_id, since, end);
+  if (since + 1 < first_kept) page.last_seq = std::min(first_kept - 1, end);
   const size_t delivered = ring_.size() - pending_;
   // The first entry with events after last_seq (entries are in seq order).
   auto it = std::partition_point(ring_.begin(), ring_.begin() + static_cast<ptrdiff_t>(delivered),
@@ -307,9 +344,7 @@ void EventBus::deliver_replay(Subscriber& sub) {
   sub.replay_since.reset();
   // Events published this turn are delivered by the regular batch below.
   const size_t delivered = ring_.size() - pending_;
-  std::optional<std::pair<uint64_t, uint64_t>> gap;
-  const uint64_t first_kept = ring_.empty() ? next_seq_ : ring_.front().first_seq;
-  if (since + 1 < first_kept && since < last_seq()) gap = std::make_pair(since + 1, first_kept - 1);
+  const auto gap = lost(sub.deploy_id, since, last_seq());
   std::vector<std::shared_ptr<const Event>> owned;
   for (size_t i = 0; i < delivered; ++i) materialize(ring_[i], since, sub.deploy_id, owned);
   if (owned.empty() && !gap) return;

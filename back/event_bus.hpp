@@ -99,6 +99,9 @@ class EventBus {
 
   /// Takes its seqs from `store` from now on; without it, seqs start at 1.
   common::Result<void> use_store(DeployStore* store);
+  /// On a clean shutdown: hands the seqs reserved but not used back to the
+  /// store, so that the next instance numbers on from the last one used.
+  void release_unused_seqs();
   /// How log runs are read back (without it, they are never delivered).
   void set_log_reader(LogReader reader) { reader_ = std::move(reader); }
 
@@ -147,6 +150,15 @@ class EventBus {
   /// loses nor repeats an event.
   Page fetch(const std::string& deploy_id, uint64_t since, size_t max_bytes);
 
+  /// The events of `deploy_id` (all when empty) after `since` that existed
+  /// but are no longer kept, up to seq `end`: what a subscriber resuming
+  /// from `since` has really lost. Only its own selection counts: a deploy
+  /// this instance saw begin has no events before its first one, and a new
+  /// subscriber (`since` 0) misses nothing of earlier instances, whose
+  /// events no subscriber of this one could have seen.
+  std::optional<std::pair<uint64_t, uint64_t>> lost(const std::string& deploy_id, uint64_t since,
+                                                    uint64_t end) const;
+
   uint64_t last_seq() const { return next_seq_ - 1; }
   /// The last seq handed to live subscribers (or left in the ring unheard).
   uint64_t delivered_seq() const;
@@ -180,6 +192,8 @@ class EventBus {
   std::shared_ptr<const EventBatch> fetched_run(const Entry& entry);
   void push(Entry entry);
   void trim(size_t keep_pending);
+  /// Notes the first event of a deploy seen by this instance.
+  void note_deploy(std::string_view deploy_id, uint64_t seq, bool begins);
   uint64_t take_seqs(uint64_t count);
   const std::string& at_text(int64_t unix_ms);
 
@@ -196,6 +210,17 @@ class EventBus {
   LogReader reader_;
   uint64_t next_seq_ = 1;
   uint64_t reserved_end_ = UINT64_MAX;  // no store: unlimited
+  uint64_t instance_first_seq_ = 1;     // the first seq this instance could hand out
+  uint64_t last_evicted_seq_ = 0;       // the last seq the ring dropped
+  // Deploys whose events this instance published: the seq of the first one,
+  // and whether it was the deploy's very first (deploy.queued), so that
+  // nothing of it came before. Bounded, oldest forgotten first.
+  struct DeployStart {
+    uint64_t first_seq;
+    bool began_here;
+  };
+  std::map<std::string, DeployStart, std::less<>> deploy_starts_;
+  std::deque<std::string> deploy_order_;
   int64_t at_ms_ = -1;                  // cache of the formatted time
   std::string at_text_;
   // Log runs fetched lately, by first seq: subscribers catching up together

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "back/line_splitter.hpp"
 #include "common/utf8.hpp"
 
@@ -251,22 +253,46 @@ void LogStore::for_each_line(const std::string& id, size_t max_bytes,
 
 void LogStore::prune(const std::set<std::string>& active) {
   if (count_ <= keep_logs_ + active.size()) return;
-  std::vector<std::string> ids;
+  // Oldest first. Ids sort by creation time to the second only (their suffix
+  // is random), and a busy reship-back finishes many deploys a second: within
+  // a second, the log written last is the newest.
+  struct Found {
+    std::string id;
+    int64_t mtime_ns;
+  };
+  std::vector<Found> found;
   std::error_code ec;
   size_t total = 0;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    if (entry.path().extension() != ".log") continue;
+  // The non-throwing increment: this runs inside a loop callback, where an
+  // exception from readdir would end the daemon.
+  fs::directory_iterator it(dir_, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (path.extension() != ".log") continue;
     ++total;
-    std::string id = entry.path().stem().string();
-    if (active.count(id) == 0) ids.push_back(std::move(id));
+    std::string id = path.stem().string();
+    if (active.count(id) != 0) continue;
+    struct stat st {};
+    const int64_t mtime = ::stat(path.c_str(), &st) == 0
+                              ? static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec
+                              : 0;
+    found.push_back({std::move(id), mtime});
+  }
+  if (ec) {
+    spdlog::warn("cannot list {} to remove old logs: {}", dir_.string(), ec.message());
+    return;
   }
   count_ = total;
-  if (ids.size() <= keep_logs_) return;
-  // Ids sort by creation time: the oldest come first.
-  std::sort(ids.begin(), ids.end());
-  for (size_t i = 0; i + keep_logs_ < ids.size(); ++i) {
-    fs::remove(dir_ / (ids[i] + ".log"), ec);
-    fs::remove(dir_ / (ids[i] + ".idx"), ec);
+  if (found.size() <= keep_logs_) return;
+  constexpr size_t kSecondPrefix = 17;  // "d-20261122-120301"
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    const int by_second = a.id.compare(0, kSecondPrefix, b.id, 0, kSecondPrefix);
+    if (by_second != 0) return by_second < 0;
+    return a.mtime_ns != b.mtime_ns ? a.mtime_ns < b.mtime_ns : a.id < b.id;
+  });
+  for (size_t i = 0; i + keep_logs_ < found.size(); ++i) {
+    fs::remove(dir_ / (found[i].id + ".log"), ec);
+    fs::remove(dir_ / (found[i].id + ".idx"), ec);
     --count_;
   }
 }

@@ -37,10 +37,12 @@ int fail(const std::string& message, int code = kExitUsage) {
   return code;
 }
 
+using Resend = BackClient::Resend;
+
 // Resolves "latest" to the newest deploy's id.
 common::Result<std::string> resolve_id(BackClient& back, const std::string& id) {
   if (id != "latest") return id;
-  auto result = back.call("GET", "/api/v1/deploys?limit=1");
+  auto result = back.call_through_restarts("GET", "/api/v1/deploys?limit=1", Resend::safe);
   if (!result) return std::move(result).error();
   simdjson::dom::parser parser;
   auto doc = parser.parse(result->body);
@@ -51,10 +53,12 @@ common::Result<std::string> resolve_id(BackClient& back, const std::string& id) 
   return json_string(deploys.at(0).value(), "deployId");
 }
 
-// Waits for the deploy to end with ?wait= (for --json).
+// Waits for the deploy to end with ?wait=, through reship-back's restarts
+// (a deploy may restart it, or the supervisor with it).
 common::Result<HttpResult> wait_final(BackClient& back, const std::string& id) {
   while (true) {
-    auto result = back.call("GET", "/api/v1/deploys/" + id + "?wait=300&tail=1", "", common::Millis(330'000));
+    auto result = back.call_through_restarts("GET", "/api/v1/deploys/" + id + "?wait=300&tail=1", Resend::safe, "",
+                                             common::Millis(330'000));
     if (!result) return result;
     simdjson::dom::parser parser;
     auto doc = parser.parse(result->body);
@@ -63,20 +67,23 @@ common::Result<HttpResult> wait_final(BackClient& back, const std::string& id) {
   }
 }
 
-// Follows a deploy's events, printing its log, until deploy.done. Reconnects
-// (resuming after the last event seen) when the stream drops.
-void follow(BackClient& back, const std::string& id, Progress& progress) {
+// Follows a deploy's events, printing its log, until deploy.done, whose
+// data (the outcome) it returns. Reconnects, resuming after the last event
+// seen, when the stream drops (reship-back restarting, a proxy cutting it),
+// for as long as reship-back's restart window allows.
+std::optional<std::string> follow(BackClient& back, const std::string& id, Progress& progress) {
   std::string last_id = "0";
-  bool done = false;
-  int attempts = 0;
+  std::optional<std::string> outcome;
+  RestartWindow window;
   simdjson::dom::parser parser;
-  while (!done && attempts < 30) {
+  while (true) {
     SseReader reader;
     int64_t last_data = common::monotonic_ms();
     auto result = back.http().request(
         "GET", "/api/v1/events?deployId=" + id + "&since=" + last_id, "", kLongWait,
         [&](std::string_view bytes) {
           last_data = common::monotonic_ms();
+          window.progressed();
           return reader.feed(bytes, [&](const SseEvent& e) {
             last_id = e.id.empty() ? last_id : e.id;
             auto doc = parser.parse(e.data);
@@ -88,9 +95,10 @@ void follow(BackClient& back, const std::string& id, Progress& progress) {
             } else if (e.type == "deploy.restart.start") {
               progress.set_phase("restarting");
             } else if (e.type == "stream.gap") {
-              progress.line("(some output is no longer in the event stream: see reship logs " + id + ")");
+              progress.line("(some events of this deploy are no longer kept: its whole log is in reship logs " + id +
+                            ")");
             } else if (e.type == "deploy.done") {
-              done = true;
+              outcome = e.data;
               return false;
             }
             return true;
@@ -100,12 +108,22 @@ void follow(BackClient& back, const std::string& id, Progress& progress) {
           progress.tick();
           return common::monotonic_ms() - last_data < kStreamSilence.count();
         });
-    if (done) return;
-    // The stream ended early (reship-back restarting, a proxy cutting it):
-    // come back after a moment and resume.
-    (void)result;
-    ++attempts;
-    ::usleep(500'000);
+    if (outcome) return outcome;
+    common::Millis retry_after{0};
+    std::string why;
+    if (!result) {
+      why = result.error().message;
+    } else if (RestartWindow::passing(*result, retry_after)) {
+      why = api_error_message(*result);
+    } else if (result->status != 200) {
+      return std::nullopt;  // the record says why (a 404: no such deploy)
+    } else {
+      // The stream ended without deploy.done: the deploy ended in a way its
+      // events no longer show. The record tells.
+      if (result->complete) return std::nullopt;
+      why = "the event stream was cut off";
+    }
+    if (!window.wait_again(why, retry_after)) return std::nullopt;
   }
 }
 
@@ -118,7 +136,9 @@ int run_deploy(CliContext& ctx, const DeployOptions& o) {
   if (!o.session.empty()) body.field("sessionId", o.session);
   if (o.cancel_running) body.field("cancelRunning", true);
   body.end_object();
-  auto created = back->call("POST", "/api/v1/deploys", body.str());
+  // Sent again only when it did not reach reship-back (refused, or a 503
+  // shutting_down): a request that may have arrived is not repeated.
+  auto created = back->call_through_restarts("POST", "/api/v1/deploys", Resend::only_if_unsent, body.str());
   if (!created) return fail(created.error().message);
   simdjson::dom::parser parser;
   auto doc = parser.parse(created->body);
@@ -135,15 +155,29 @@ int run_deploy(CliContext& ctx, const DeployOptions& o) {
     }
     return kExitOk;
   }
+  std::optional<std::string> outcome;
   if (!o.json) {
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     if (coalesced) std::printf("joined the queued deploy %s\n", id.c_str());
     Progress progress(tty, id);
-    follow(*back, id, progress);
+    outcome = follow(*back, id, progress);
     progress.finish();
   }
   auto final_record = wait_final(*back, id);
-  if (!final_record) return fail(final_record.error().message);
+  if (!final_record) {
+    if (!outcome) {
+      return fail(final_record.error().message + "\nthe deploy goes on without this command: see how it ended with "
+                  "reship show " + id);
+    }
+    // The outcome is known from the event stream; only the full record
+    // (restarts, log size) could not be read.
+    auto done = parser.parse(*outcome);
+    if (done.error()) return fail("reship-back sent an event that is not JSON");
+    std::printf("%s", deploy_summary(done.value()).c_str());
+    print_error("cannot read the full record: " + final_record.error().message + "; see it later with reship show " +
+                id);
+    return exit_code_of(done.value());
+  }
   auto record = parser.parse(final_record->body);
   if (record.error()) return fail("reship-back sent a record that is not JSON");
   if (o.json) {
@@ -160,7 +194,7 @@ int run_deploys(CliContext& ctx, const std::string& status, const std::string& s
   std::string target = "/api/v1/deploys?limit=" + std::to_string(limit);
   if (!status.empty()) target += "&status=" + status;
   if (!scope.empty()) target += "&scope=" + scope;
-  auto result = back->call("GET", target);
+  auto result = back->call_through_restarts("GET", target, Resend::safe);
   if (!result) return fail(result.error().message);
   if (json) {
     std::printf("%s", result->body.c_str());
@@ -193,7 +227,7 @@ int run_show(CliContext& ctx, const std::string& which, bool json) {
   if (!back) return fail(back.error().message);
   auto id = resolve_id(*back, which);
   if (!id) return fail(id.error().message);
-  auto result = back->call("GET", "/api/v1/deploys/" + *id);
+  auto result = back->call_through_restarts("GET", "/api/v1/deploys/" + *id, Resend::safe);
   if (!result) return fail(result.error().message);
   if (json) {
     std::printf("%s", result->body.c_str());
@@ -211,15 +245,49 @@ int run_logs(CliContext& ctx, const std::string& which, bool follow_log) {
   if (!back) return fail(back.error().message);
   auto id = resolve_id(*back, which);
   if (!id) return fail(id.error().message);
-  auto result = back->http().request("GET", "/api/v1/deploys/" + *id + "/log" + (follow_log ? "?follow=1" : ""), "",
-                                     follow_log ? kLongWait : common::Millis(60'000), [](std::string_view bytes) {
-                                       std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-                                       std::fflush(stdout);
-                                       return true;
-                                     });
-  if (!result) return fail(back->explain(result.error()));
-  if (result->status != 200) return fail("no log for " + *id + " (" + std::to_string(result->status) + ")");
-  return kExitOk;
+  const std::string target = "/api/v1/deploys/" + *id + "/log";
+  if (!follow_log) {
+    auto result = back->call_through_restarts("GET", target, Resend::safe, "", common::Millis(60'000));
+    if (!result) return fail(result.error().message);
+    std::fwrite(result->body.data(), 1, result->body.size(), stdout);
+    return kExitOk;
+  }
+  // The body of log?follow=1 is the log's bytes from `offset` on: a stream
+  // cut off (reship-back restarting) resumes where it stopped.
+  int64_t offset = 0;
+  bool answered = false;
+  RestartWindow window;
+  while (true) {
+    auto result = back->http().request("GET", target + "?follow=1&offset=" + std::to_string(offset), "", kLongWait,
+                                       [&](std::string_view bytes) {
+                                         offset += static_cast<int64_t>(bytes.size());
+                                         window.progressed();
+                                         std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+                                         std::fflush(stdout);
+                                         return true;
+                                       });
+    common::Millis retry_after{0};
+    std::string why;
+    answered = answered || result.ok();
+    if (!result) {
+      if (!RestartWindow::passing(result.error(), true)) return fail(back->explain(result.error()));
+      window.set_limit(answered ? BackClient::kRestartWindow : BackClient::kFirstContactWindow);
+      why = result.error().message;
+    } else if (RestartWindow::passing(*result, retry_after)) {
+      why = api_error_message(*result);
+    } else if (result->status != 200) {
+      return fail("no log for " + *id + ": " + api_error_message(*result));
+    } else if (result->complete) {
+      return kExitOk;  // the deploy ended and every byte was sent
+    } else {
+      why = "the log stream was cut off";
+    }
+    if (!window.wait_again(why, retry_after)) {
+      if (!answered) return fail(back->explain(result.error()));
+      return fail("reship-back has not come back (" + why + "); the log so far is above: see the rest later with "
+                  "reship logs " + *id);
+    }
+  }
 }
 
 int run_cancel(CliContext& ctx, const std::string& which) {
@@ -227,7 +295,7 @@ int run_cancel(CliContext& ctx, const std::string& which) {
   if (!back) return fail(back.error().message);
   auto id = resolve_id(*back, which);
   if (!id) return fail(id.error().message);
-  auto result = back->call("POST", "/api/v1/deploys/" + *id + "/cancel");
+  auto result = back->call_through_restarts("POST", "/api/v1/deploys/" + *id + "/cancel", Resend::only_if_unsent);
   if (!result) return fail(result.error().message);
   if (result->status == 409) return fail(api_error_message(*result), kExitFailed);
   simdjson::dom::parser parser;

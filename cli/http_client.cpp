@@ -212,15 +212,25 @@ common::Result<HttpResult> HttpClient::request(const std::string& method, const 
     if (n < 0) return common::errno_error("cannot read from reship-back at " + endpoint_.text());
     if (n == 0) {
       // The end of a close-delimited body completes the message.
-      if (llhttp_finish(&parser) == HPE_OK && parse.result.status != 0) break;
+      if (llhttp_finish(&parser) == HPE_OK && parse.result.status != 0) {
+        parse.complete = true;
+        break;
+      }
       if (parse.complete) break;
-      return common::Error{"reship-back at " + endpoint_.text() + " closed the connection before answering"};
+      // Reported as a reset: the server went away mid-answer, and a caller
+      // may retry as after one.
+      if (parse.result.status != 0) {
+        return common::Error{"reship-back at " + endpoint_.text() + " closed the connection in the middle of its answer",
+                             ECONNRESET};
+      }
+      return common::Error{"reship-back at " + endpoint_.text() + " closed the connection before answering", ECONNRESET};
     }
     const llhttp_errno_t err = llhttp_execute(&parser, buf, static_cast<size_t>(n));
     if (err != HPE_OK && err != HPE_PAUSED) {
       return common::Error{std::string("reship-back sent a response that is not HTTP: ") + llhttp_errno_name(err)};
     }
   }
+  parse.result.complete = parse.complete;
   return std::move(parse.result);
 }
 

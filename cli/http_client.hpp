@@ -24,6 +24,9 @@ struct Endpoint {
 
 struct HttpResult {
   int status = 0;
+  /// The whole response arrived (a streamed body may have been cut off by
+  /// the server going away, or stopped early by the caller).
+  bool complete = false;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;                            // empty when streamed
 

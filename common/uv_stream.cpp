@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -366,6 +367,31 @@ int Listener::port() const {
   if (uv_tcp_getsockname(&state_->h.tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return 0;
   if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
   return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
+void Listener::accept_pending() {
+  if (state_ == nullptr || state_->closed) return;
+  State* s = state_;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(&s->h.handle, &fd) != 0) return;
+  while (!s->closed) {
+    const int conn_fd = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (conn_fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;  // EAGAIN: the backlog is empty (or the socket failed: nothing to take)
+    }
+    Stream conn = s->is_tcp ? Stream::tcp(s->h.handle.loop) : Stream::unix_socket(s->h.handle.loop);
+    const int rc = s->is_tcp ? uv_tcp_open(reinterpret_cast<uv_tcp_t*>(conn.handle()), conn_fd)
+                             : uv_pipe_open(reinterpret_cast<uv_pipe_t*>(conn.handle()), conn_fd);
+    if (rc != 0) {
+      ::close(conn_fd);
+      continue;
+    }
+    if (s->on_accept) {
+      auto fn = s->on_accept;
+      fn(std::move(conn));
+    }
+  }
 }
 
 void Listener::close() {

@@ -100,6 +100,11 @@ class Listener {
 
   /// The port actually bound (TCP only).
   int port() const;
+  /// Accepts, at once, every connection waiting in the kernel's backlog and
+  /// hands each to the accept callback. Called before close() by a server
+  /// that stops: closing a listener resets the connections still queued on
+  /// it, whose clients would never hear why.
+  void accept_pending();
   /// Stops accepting and closes the socket.
   void close();
   bool is_open() const { return state_ != nullptr; }

@@ -4,6 +4,7 @@
 
 #include "back/http/response.hpp"
 #include "common/json_read.hpp"
+#include "common/json_writer.hpp"
 #include "common/time.hpp"
 
 namespace reship::api {
@@ -51,7 +52,21 @@ void Api::respond_error(const std::shared_ptr<http::Exchange>& ex, const back::A
   metrics_.http_request(error.http_status);
   http::Headers headers;
   if (error.http_status == 401) headers.push_back({"WWW-Authenticate", "Bearer"});
-  ex->respond_error(error.http_status, error.code, error.message, headers);
+  // 503s are all passing (reship-back stopping or restarting): say when to
+  // come back.
+  if (error.http_status == 503) headers.push_back({"Retry-After", "1"});
+  if (error.deploy_id.empty()) {
+    ex->respond_error(error.http_status, error.code, error.message, headers);
+    return;
+  }
+  const std::string location = "/api/v1/deploys/" + error.deploy_id;
+  headers.push_back({"Location", location});
+  common::JsonWriter w(128 + error.message.size());
+  w.begin_object().key("error").begin_object().field("code", error.code).field("message", error.message).end_object();
+  w.field("deployId", error.deploy_id).end_object();
+  std::string body = std::move(w).str();
+  body.push_back('\n');
+  ex->respond(error.http_status, "application/json", std::move(body), headers);
 }
 
 std::optional<Caller> Api::authenticate(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {

@@ -49,7 +49,8 @@ void Api::self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>&
       // could start: it stays queued and the next instance runs it.
       respond_error(ex, {503, "restarting",
                          "reship-back is restarting; deploy " + r.id +
-                             " stays queued and runs when it is back: GET /api/v1/deploys/" + r.id + "?wait=600"});
+                             " stays queued and runs when it is back: GET /api/v1/deploys/" + r.id + "?wait=600",
+                         r.id});
       return;
     }
     respond_json(ex, back::http_status_of(r.status), deploy_json(r, coalesced, true));

@@ -56,6 +56,8 @@ class Subscriber : public CatchUpQueue::Client {
   virtual size_t queued() const = 0;
   virtual void write(const back::EventBatch& batch) = 0;
   virtual void write_gap(const std::pair<uint64_t, uint64_t>& gap) = 0;
+  /// Catching up is over: live batches take over from here.
+  virtual void caught_up() {}
 
   /// Follows `deploy_id` (all when empty); with `since`, starts by catching
   /// up from there. `self` receives the live batches.
@@ -99,6 +101,7 @@ class Subscriber : public CatchUpQueue::Client {
     // live stream rather than spin (fetch() never does this).
     if (page.caught_up || page.last_seq <= cursor_) catching_up_ = false;
     cursor_ = std::max(cursor_, page.last_seq);
+    if (!catching_up_) caught_up();
     // With more to send, step again next turn while the client's queue is
     // short; past kHighWater, on_drained() asks again.
     more = catching_up_ && queued() <= Api::kHighWater;
@@ -116,11 +119,20 @@ class Subscriber : public CatchUpQueue::Client {
   bool catching_up_ = false;
 };
 
+// With ?deployId=, the stream ends after that deploy's deploy.done (or, for
+// a deploy that had ended already, once what is kept of it after `since`
+// has been sent): a follower needs nothing more, and a plain HTTP client
+// sees the end as the end of the body.
 class SseStream final : public Subscriber, public std::enable_shared_from_this<SseStream> {
  public:
   SseStream(uv_loop_t* loop, back::EventBus& bus, CatchUpQueue& queue, std::shared_ptr<http::Exchange> ex,
-            std::string deploy_id)
-      : Subscriber(bus, queue), ex_(std::move(ex)), requested_id_(std::move(deploy_id)), heartbeat_(loop) {}
+            std::string deploy_id, bool deploy_ended)
+      : Subscriber(bus, queue),
+        ex_(std::move(ex)),
+        requested_id_(std::move(deploy_id)),
+        deploy_ended_(deploy_ended),
+        heartbeat_(loop),
+        end_timer_(loop) {}
 
   void start(std::optional<uint64_t> since, std::function<void()> on_end) {
     on_end_ = std::move(on_end);
@@ -138,10 +150,13 @@ class SseStream final : public Subscriber, public std::enable_shared_from_this<S
       if (auto s = self.lock()) s->ex_->write(std::string(http::kSseHeartbeat));
     });
     follow(shared_from_this(), requested_id_, since);
+    // Live events only, of a deploy that will publish none: nothing to wait for.
+    if (deploy_ended_ && !since) end_soon();
   }
 
   void end() {
     heartbeat_.stop();
+    end_timer_.stop();
     sub_.reset();
     if (!ex_->closed()) ex_->end();
     if (auto fn = std::move(on_end_)) fn();
@@ -151,15 +166,36 @@ class SseStream final : public Subscriber, public std::enable_shared_from_this<S
   bool gone() const override { return ex_->closed(); }
   size_t queued() const override { return ex_->write_queue_size(); }
   void write(const back::EventBatch& batch) override {
+    if (ending_) return;
     if (auto text = batch.sse(deploy_id_)) ex_->write_shared(std::move(text));
+    if (deploy_id_.empty()) return;
+    for (const back::Event* e : batch.matching(deploy_id_)) {
+      if (e->type == "deploy.done") end_soon();
+    }
   }
   void write_gap(const std::pair<uint64_t, uint64_t>& gap) override {
-    ex_->write(http::format_sse_event("", "stream.gap", gap_json(gap)));
+    if (!ending_) ex_->write(http::format_sse_event("", "stream.gap", gap_json(gap)));
+  }
+  void caught_up() override {
+    if (deploy_ended_) end_soon();
+  }
+  // Ends on the next loop turn: this may run inside the bus's delivery or a
+  // catch-up step, which go on using the stream.
+  void end_soon() {
+    if (ending_) return;
+    ending_ = true;
+    std::weak_ptr<SseStream> weak = weak_from_this();
+    end_timer_.start(common::Millis(0), [weak] {
+      if (auto s = weak.lock()) s->end();
+    });
   }
 
   std::shared_ptr<http::Exchange> ex_;
   std::string requested_id_;
+  bool deploy_ended_;
+  bool ending_ = false;
   common::uv::Timer heartbeat_;
+  common::uv::Timer end_timer_;
   std::function<void()> on_end_;
 };
 
@@ -307,9 +343,21 @@ void Api::events(http::Request& req, const std::shared_ptr<http::Exchange>& ex) 
   auto since = parse_seq(req.header("last-event-id"));
   if (!since) since = parse_seq(req.query("since"));
   std::string deploy_id(req.query("deployId").value_or(""));
+  bool deploy_ended = false;
+  if (!deploy_id.empty()) {
+    if (!valid_id(deploy_id, ex)) return;
+    if (!parts_.deploys.is_active(deploy_id)) {
+      if (!parts_.deploys.get(deploy_id)) {
+        respond_error(ex, {404, "not_found", "no deploy " + deploy_id});
+        return;
+      }
+      deploy_ended = true;
+    }
+  }
   if (!ex->begin_stream(200, "text/event-stream", {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}})) return;
   metrics_.http_request(200);
-  auto stream = std::make_shared<SseStream>(parts_.loop, parts_.events, catch_up_, ex, std::move(deploy_id));
+  auto stream =
+      std::make_shared<SseStream>(parts_.loop, parts_.events, catch_up_, ex, std::move(deploy_id), deploy_ended);
   const uint64_t key = next_stream_++;
   streams_.emplace(key, std::make_shared<Holder<SseStream>>(stream));
   std::weak_ptr<bool> alive = alive_;

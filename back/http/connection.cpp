@@ -13,6 +13,8 @@ using namespace std::chrono_literals;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // A client refused for too many connections gets this long to read its 503.
 constexpr std::chrono::milliseconds kRejectLinger = 500ms;
+// When to come back after a 503: a restart of reship-back takes about that.
+constexpr const char* kRetryAfterSeconds = "1";
 
 std::string peer_address(uv_stream_t* handle) {
   sockaddr_storage addr{};
@@ -76,6 +78,8 @@ void Connection::reject() {
   head.content_type = "application/json";
   head.content_length = body.size();
   head.close = true;
+  const Headers retry{{"Retry-After", kRetryAfterSeconds}};
+  head.headers = &retry;
   append_response_head(out, head);
   out.append(body);
   write(std::move(out));
@@ -86,8 +90,11 @@ void Connection::begin_shutdown() {
   auto self = shared_from_this();
   switch (state_) {
     case State::reading:
-      // A request that has begun is answered 503 once complete.
-      if (between_requests() && pending_.empty()) abort(false);
+      // A request that has begun is answered 503 once complete. One that
+      // may be on its way (a client that just connected, or reused an idle
+      // connection) gets a moment to arrive, then the connection closes
+      // gracefully: closing a socket that is being written to resets it.
+      if (between_requests() && pending_.empty()) set_timer(TimerKind::shutdown_wait);
       break;
     case State::websocket:
       if (websocket_) websocket_->close(1001, "server shutting down");
@@ -237,7 +244,8 @@ void Connection::dispatch() {
   if (!exchange_ || exchange_.use_count() != 1) exchange_ = std::make_shared<Exchange>(Exchange::Key{});
   exchange_->bind(this, request.is_head(), request.http_minor() == 0);
   if (server_.shutting_down) {
-    exchange_->respond_error(503, "shutting_down", "the server is shutting down; retry shortly");
+    exchange_->respond_error(503, "shutting_down", "the server is shutting down; retry shortly",
+                             {{"Retry-After", kRetryAfterSeconds}});
     return;
   }
   bool threw = false;
@@ -382,6 +390,14 @@ void Connection::on_timer() {
         fail(408, "request_timeout", "the request headers did not arrive in time");
       }
       break;
+    case TimerKind::shutdown_wait:
+      if (state_ != State::reading) return;
+      if (between_requests() && pending_.empty()) {
+        close_after_writes();
+      } else {
+        set_timer(TimerKind::header);  // a request has begun: it gets its answer
+      }
+      break;
     case TimerKind::body:
       if (state_ != State::reading) return;
       spdlog::debug("http: {} was too slow to send its request body", parser_.request().remote_address());
@@ -415,6 +431,9 @@ void Connection::set_timer(TimerKind kind) {
       break;
     case TimerKind::flush:
       after = o.idle_timeout;
+      break;
+    case TimerKind::shutdown_wait:
+      after = o.shutdown_request_wait;
       break;
     case TimerKind::linger:
       after = rejected_ ? std::min(o.linger_timeout, kRejectLinger) : o.linger_timeout;

@@ -63,7 +63,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   enum class State { reading, handling, websocket, closing, closed };
-  enum class TimerKind { none, header, body, idle, flush, linger };
+  enum class TimerKind { none, header, body, idle, flush, linger, shutdown_wait };
 
   void start_reading();
   void on_read(std::string_view data);

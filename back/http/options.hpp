@@ -30,6 +30,11 @@ struct ServerOptions {
   /// for at most this long so that the client reads the answer rather than
   /// a TCP reset (the "lingering close" of RFC 9112 section 9.6).
   std::chrono::milliseconds linger_timeout{2'000};
+  /// While the server stops, a connection with no request in progress gets
+  /// this long to send one (it is answered 503 shutting_down) before it is
+  /// closed gracefully: a client whose request crossed the shutdown hears
+  /// why, rather than a reset.
+  std::chrono::milliseconds shutdown_request_wait{500};
   /// Beyond this many open connections a new one is answered 503
   /// too_many_connections and closed at once.
   size_t max_connections = 1024;

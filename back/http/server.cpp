@@ -126,7 +126,15 @@ void HttpServer::close_listeners() {
 
 void HttpServer::accept(common::uv::Stream stream, bool unix_peer) {
   ServerContext& ctx = *ctx_;
-  if (ctx.shutting_down) return;  // the stream closes as it goes out of scope
+  if (ctx.shutting_down) {
+    // Taken from the backlog as the listener closes: its request is
+    // answered 503 (or it is closed gracefully if none comes).
+    auto connection = std::make_shared<Connection>(ctx, std::move(stream), unix_peer);
+    ctx.connections.emplace(connection.get(), connection);
+    connection->start();
+    connection->begin_shutdown();
+    return;
+  }
   const size_t open = ctx.connections.size() - ctx.rejecting;
   if (open >= ctx.options.max_connections && ctx.rejecting >= kMaxRejecting) {
     spdlog::debug("http: refused a connection without an answer: too many open");
@@ -151,11 +159,14 @@ void HttpServer::shutdown(std::chrono::milliseconds grace, std::function<void()>
   }
   spdlog::debug("http: shutting down, {} connections open, grace {} ms", ctx.connections.size(), grace.count());
   ctx.shutting_down = true;
-  close_listeners();
-  ctx.on_drained = [this] { finish_shutdown(); };
   std::vector<std::shared_ptr<Connection>> all;
   all.reserve(ctx.connections.size());
   for (const auto& entry : ctx.connections) all.push_back(entry.second);
+  // Connections still in the kernel's backlog would be reset by closing the
+  // listeners: take them first (each starts in shutdown mode).
+  for (auto& listener : listeners_) listener.accept_pending();
+  close_listeners();
+  ctx.on_drained = [this] { finish_shutdown(); };
   for (const auto& connection : all) connection->begin_shutdown();
   all.clear();
   if (ctx.connections.empty()) {

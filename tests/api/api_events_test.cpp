@@ -276,3 +276,112 @@ platform = ["awk", "BEGIN { for (i = 0; i < 200000; i++) printf \"line %06d %070
     CHECK(peak - rss_before < 24 * 1024);
   }
 }
+
+namespace {
+
+// The deploy id in the data of an event.
+std::string deploy_of(const SseEvent& e) {
+  simdjson::dom::parser parser;
+  std::string_view id;
+  if (parser.parse(e.data)["deployId"].get_string().get(id)) return "";
+  return std::string(id);
+}
+
+size_t count_gaps(const std::vector<SseEvent>& events) {
+  size_t gaps = 0;
+  for (const auto& e : events) gaps += e.event == "stream.gap";
+  return gaps;
+}
+
+}  // namespace
+
+TEST_CASE("api events: a stream filtered by deployId ends after that deploy's deploy.done", "[integration]") {
+  BackFixture f(kConfig);
+  f.start_supervisor();
+  f.start_back();
+  auto created = f.request("POST", "/api/v1/deploys", R"({"scope":"platform"})");
+  REQUIRE(created.status == 202);
+  simdjson::dom::parser parser;
+  const std::string id(parser.parse(created.body)["deployId"].get_string().value());
+
+  SECTION("while it runs: the stream ends right after deploy.done") {
+    auto c = f.client();
+    REQUIRE(c.send("GET /api/v1/events?since=0&deployId=" + id + " HTTP/1.0\r\nHost: t\r\n\r\n"));
+    auto events = read_sse(c, has_done, 20s);
+    REQUIRE(has_done(events));
+    CHECK(c.wait_closed(5s));
+    CHECK_FALSE(c.was_reset());
+    CHECK(count_gaps(events) == 0);
+  }
+  SECTION("after it ended: what is kept of it, then the end; with no since, the end at once") {
+    auto waited = f.request("GET", "/api/v1/deploys/" + id + "?wait=20");
+    REQUIRE(waited.status == 200);
+    auto c = f.client();
+    REQUIRE(c.send("GET /api/v1/events?since=0&deployId=" + id + " HTTP/1.0\r\nHost: t\r\n\r\n"));
+    auto events = read_sse(c, has_done, 20s);
+    CHECK(has_done(events));
+    CHECK(c.wait_closed(5s));
+    CHECK(events.front().event == "deploy.queued");
+
+    auto live = f.client();
+    REQUIRE(live.send("GET /api/v1/events?deployId=" + id + " HTTP/1.0\r\nHost: t\r\n\r\n"));
+    CHECK(live.wait_closed(5s));
+    CHECK(live.buffered().find("event: ") == std::string::npos);
+  }
+  SECTION("an unknown deploy is a 404, not a stream that never ends") {
+    auto r = f.request("GET", "/api/v1/events?deployId=d-20990101-000000-abcdef");
+    CHECK(r.status == 404);
+  }
+}
+
+TEST_CASE("api events: after a restart of reship-back, no stream.gap unless events of the selection are gone",
+          "[integration]") {
+  BackFixture f(kConfig);
+  f.start_supervisor();
+  f.start_back();
+  auto before = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform"})");
+  REQUIRE(before.status == 200);
+  simdjson::dom::parser parser;
+  const std::string old_id(parser.parse(before.body)["deployId"].get_string().value());
+  // The seq of the old deploy's first event, before the restart.
+  auto replay = f.client();
+  REQUIRE(replay.send("GET /api/v1/events?since=0&deployId=" + old_id + " HTTP/1.0\r\nHost: t\r\n\r\n"));
+  auto old_events = read_sse(replay, has_done, 10s);
+  REQUIRE(has_done(old_events));
+  const uint64_t old_first = old_events.front().id;
+
+  REQUIRE(f.back()->stop() == 0);
+  f.start_back();
+  auto created = f.request("POST", "/api/v1/deploys", R"({"scope":"platform"})");
+  REQUIRE(created.status == 202);
+  const std::string id(parser.parse(created.body)["deployId"].get_string().value());
+
+  // The way `reship deploy` follows a deploy: since=0, filtered.
+  auto follower = f.client();
+  REQUIRE(follower.send("GET /api/v1/events?since=0&deployId=" + id + " HTTP/1.0\r\nHost: t\r\n\r\n"));
+  auto events = read_sse(follower, has_done, 20s);
+  REQUIRE(has_done(events));
+  CHECK(count_gaps(events) == 0);
+  CHECK(events.front().event == "deploy.queued");
+  // The new instance numbers on from the old one (a clean stop hands the
+  // unused seqs back): no hole.
+  CHECK(events.front().id > old_events.back().id);
+
+  // A new subscriber of everything: nothing of this instance is gone.
+  auto everything = f.client();
+  REQUIRE(everything.send("GET /api/v1/events?since=0 HTTP/1.0\r\nHost: t\r\n\r\n"));
+  auto all = read_sse(everything, has_done, 10s);
+  REQUIRE(has_done(all));
+  CHECK(count_gaps(all) == 0);
+
+  // Resuming from before the restart: the old deploy's events are really
+  // gone, and the gap says so.
+  auto resumed = f.client();
+  REQUIRE(resumed.send("GET /api/v1/events HTTP/1.0\r\nHost: t\r\nLast-Event-ID: " + std::to_string(old_first) +
+                       "\r\n\r\n"));
+  auto late = read_sse(resumed, has_done, 10s);
+  REQUIRE_FALSE(late.empty());
+  CHECK(late.front().event == "stream.gap");
+  CHECK_THAT(late.front().data, Catch::Contains("\"from\":" + std::to_string(old_first + 1)));
+  CHECK(deploy_of(late.back()) == id);
+}

@@ -291,10 +291,14 @@ platform = ["sh", "-c", "echo building platform"]
   REQUIRE(second.has_value());
   CHECK(second->status == 503);
   CHECK_THAT(second->body, Catch::Contains("\"code\":\"restarting\""));
-  const std::string id = second->body.substr(second->body.find("d-"), 24);
+  CHECK(second->header("retry-after") == "1");
+  simdjson::dom::parser parser;
+  // The deploy it concerns, as a field and as a Location.
+  const std::string id = field(parser, second->body, "deployId");
+  CHECK(id.size() == 24);
+  CHECK(second->header("location") == "/api/v1/deploys/" + id);
   // ... which runs it.
   f.wait_back_ready(20s);
-  simdjson::dom::parser parser;
   auto done = f.request("GET", "/api/v1/deploys/" + id + "?wait=20");
   CHECK(field(parser, done.body, "status") == "succeeded");
 }

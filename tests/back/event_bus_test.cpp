@@ -285,3 +285,77 @@ TEST_CASE("event bus: fetch is caught up across the hole a fresh block of seqs l
   }
   CHECK(loop.close() == 0);
 }
+
+TEST_CASE("event bus: a gap is reported only for events of the subscriber's own selection", "[unit]") {
+  common::uv::Loop loop;
+  {
+    EventBus bus(loop, 5, 1 << 20);
+    // d-old fills the ring and is pushed out of it by d-new, which began
+    // here (its first event is deploy.queued).
+    for (int i = 0; i < 10; ++i) bus.publish("deploy.log", "d-old");
+    bus.publish("deploy.queued", "d-new");
+    for (int i = 0; i < 3; ++i) bus.publish("deploy.log", "d-new");
+    turn(loop);
+    CHECK(bus.oldest_kept() == 10);
+    CHECK_FALSE(bus.fetch("d-new", 0, 1 << 20).gap);  // nothing of d-new is gone
+    CHECK(bus.fetch("d-old", 0, 1 << 20).gap == std::make_pair<uint64_t, uint64_t>(1, 9));
+    CHECK(bus.fetch("", 3, 1 << 20).gap == std::make_pair<uint64_t, uint64_t>(4, 9));
+    // A deploy first seen mid-way (its beginning was in an earlier instance):
+    // what came before cannot be vouched for.
+    bus.publish("deploy.start", "d-resumed");
+    turn(loop);
+    CHECK(bus.fetch("d-resumed", 0, 1 << 20).gap.has_value());
+  }
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("event bus: after a clean restart seqs go on without a hole, and a new subscriber hears of no gap",
+          "[unit]") {
+  reship::test::TempDir dir;
+  uint64_t last = 0;
+  {
+    common::uv::Loop loop;
+    auto store = DeployStore::open(dir / "deploys.db");
+    REQUIRE(store.ok());
+    EventBus bus(loop);
+    REQUIRE(bus.use_store(store->get()).ok());
+    for (int i = 0; i < 3; ++i) last = bus.publish("deploy.log", "d-1");
+    bus.release_unused_seqs();
+  }
+  common::uv::Loop loop;
+  {
+    auto store = DeployStore::open(dir / "deploys.db");
+    REQUIRE(store.ok());
+    EventBus bus(loop);
+    REQUIRE(bus.use_store(store->get()).ok());
+    CHECK(bus.publish("deploy.queued", "d-2") == last + 1);
+    turn(loop);
+    CHECK_FALSE(bus.fetch("", 0, 1 << 20).gap);     // new: misses nothing of this instance
+    CHECK_FALSE(bus.fetch("d-2", 0, 1 << 20).gap);  // began here
+    // A client that saw the first event of the last instance missed the
+    // other two.
+    CHECK(bus.fetch("", last - 2, 1 << 20).gap == std::make_pair(last - 1, last));
+  }
+  CHECK(loop.close() == 0);
+}
+
+TEST_CASE("event bus: seqs never handed out (the hole before a fresh block) are not a gap", "[unit]") {
+  reship::test::TempDir dir;
+  common::uv::Loop loop;
+  {
+    auto store = DeployStore::open(dir / "deploys.db");
+    REQUIRE(store.ok());
+    EventBus bus(loop, 2, 1 << 20);
+    REQUIRE(bus.use_store(store->get()).ok());
+    const uint64_t first_end = bus.publish_log(LogRun{"d-1", "stdout", 0, 0, 12'000, 6'000});
+    turn(loop);
+    // 6,000 more lines start a new block: the ring drops the first run.
+    bus.publish_log(LogRun{"d-1", "stdout", 0, 12'000, 12'000, 6'000});
+    bus.publish("deploy.done", "d-1");
+    turn(loop);
+    CHECK(bus.oldest_kept() > first_end + 1);
+    // Caught up to the end of the first run: nothing in the hole is lost.
+    CHECK_FALSE(bus.fetch("", first_end, 1 << 20).gap);
+  }
+  CHECK(loop.close() == 0);
+}

@@ -122,11 +122,15 @@ TEST_CASE("reship deploys, show, logs: tables and records", "[integration]") {
 
 TEST_CASE("reship: errors say what to do and exit 2", "[integration]") {
   BackFixture f(kConfig);
-  // reship-back not running
+  // reship-back not running: tried again for a few seconds (it might be
+  // restarting), then a message that says what to do.
+  const auto started = std::chrono::steady_clock::now();
   auto down = run_reship(f, {"deploys"});
   CHECK(down.exit_code == 2);
   CHECK_THAT(down.err, Catch::Contains("cannot reach reship-back at unix:" + f.back_socket()) &&
-                           Catch::Contains("is it running? see `reship ps`"));
+                           Catch::Contains("is it running? see `reship ps`") &&
+                           Catch::Contains("it may be restarting: trying again for up to 10s"));
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
   f.start_back();
   auto bad_scope = run_reship(f, {"deploy", "--scope", "nope"});
   CHECK(bad_scope.exit_code == 2);

@@ -267,6 +267,46 @@ TEST_CASE("http exchange: shutdown lets an exchange in flight finish and refuses
   CHECK(server.stop() == 0);
 }
 
+TEST_CASE("http exchange: a request that crosses the shutdown is answered 503 with Retry-After, never reset",
+          "[integration]") {
+  Holder h;
+  ServerThread server(h.handler());
+  // An idle keep-alive connection, whose next request is sent just after
+  // the shutdown began.
+  auto idle = TestClient::tcp(server.port());
+  REQUIRE(idle.get("/first"));
+  REQUIRE(idle.read_response());
+  std::vector<TestClient> queued;
+  server.run([&] {
+    // On the loop thread, so that the server accepts nothing meanwhile:
+    // these connections wait in the kernel's backlog, their requests sent,
+    // when the shutdown starts (and the listener closes).
+    for (int i = 0; i < 3; ++i) {
+      queued.push_back(TestClient::tcp(server.port()));
+      queued.back().get("/queued");
+    }
+    // One connected but silent until after the shutdown began.
+    queued.push_back(TestClient::tcp(server.port()));
+    server.server().shutdown(10s, [&h] { h.log.add("done"); });
+  });
+  REQUIRE(idle.get("/late"));
+  REQUIRE(queued.back().get("/late"));
+  for (auto* c : {&idle, &queued[0], &queued[1], &queued[2], &queued[3]}) {
+    const auto r = c->read_response();
+    REQUIRE(r);
+    CHECK(r->status == 503);
+    CHECK(r->header("retry-after") == "1");
+    CHECK(r->header("connection") == "close");
+    CHECK_THAT(r->body, Catch::Contains("shutting_down"));
+    CHECK(c->wait_closed());
+    CHECK_FALSE(c->was_reset());
+  }
+  CHECK_FALSE(h.log.contains("handler /queued"));
+  CHECK_FALSE(h.log.contains("handler /late"));
+  REQUIRE(h.log.wait_for("done"));
+  CHECK(server.stop() == 0);
+}
+
 TEST_CASE("http exchange: shutdown closes what is left when the grace period ends", "[integration]") {
   Holder h;
   ServerThread server(h.handler());

@@ -185,6 +185,7 @@ bool TestClient::fill(Clock::time_point deadline) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       eof_ = true;
+      reset_ = n < 0 && errno == ECONNRESET;
       return false;
     }
     buffer_.append(buf, static_cast<size_t>(n));

@@ -65,6 +65,8 @@ class TestClient {
   bool wait_for_bytes(std::string_view needle, ms timeout = ms(5000));
   /// Waits until the server closes (EOF or reset), dropping what arrives.
   bool wait_closed(ms timeout = ms(5000));
+  /// Whether the connection ended with a reset rather than a clean close.
+  bool was_reset() const { return reset_; }
   /// Whether anything arrives (or the connection ends) within `timeout`.
   bool readable_within(ms timeout);
   /// Reads whatever arrives within `timeout` into the buffer.
@@ -92,6 +94,7 @@ class TestClient {
 
   int fd_ = -1;
   bool eof_ = false;
+  bool reset_ = false;
   std::string buffer_;
 };
 

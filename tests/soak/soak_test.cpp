@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include <simdjson.h>
 
@@ -26,15 +28,51 @@ namespace {
 struct Usage {
   long rss_kib = 0;
   size_t fds = 0;
+  size_t connections = 0;            // connected sockets (not listening ones)
+  std::vector<std::string> targets;  // what each descriptor is, for messages
 };
+
+// The inodes of every listening socket on the machine (TCP, TCP6, Unix), from
+// /proc/net: a listener is a descriptor a daemon keeps; a connection is one
+// that must go away once its client is done.
+std::set<std::string> listening_inodes() {
+  std::set<std::string> inodes;
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, state, queues, timer, retr, uid, timeout, inode;
+      fields >> sl >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
+      if (state == "0A") inodes.insert(inode);  // TCP_LISTEN
+    }
+  }
+  std::ifstream in("/proc/net/unix");
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string num, refs, protocol, flags, type, state, inode;
+    fields >> num >> refs >> protocol >> flags >> type >> state >> inode;
+    if (flags == "00010000") inodes.insert(inode);  // __SO_ACCEPTCON: listening
+  }
+  return inodes;
+}
 
 Usage usage_of(pid_t pid) {
   Usage u;
   u.rss_kib = proc_status_kib(pid, "VmRSS");
+  const auto listening = listening_inodes();
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-       it != std::filesystem::directory_iterator(); ++it) {
+       it != std::filesystem::directory_iterator(); it.increment(ec)) {
     ++u.fds;
+    const std::string target = std::filesystem::read_symlink(it->path(), ec).string();
+    if (target.rfind("socket:[", 0) == 0 && listening.count(target.substr(8, target.size() - 9)) == 0) {
+      ++u.connections;
+    }
+    u.targets.push_back(it->path().filename().string() + " -> " + target);
   }
   return u;
 }
@@ -58,13 +96,14 @@ TEST_CASE("soak: 2,000 deploys back to back, reship-back's memory and descriptor
           "[integration][slow][soak]") {
   BackFixture f(kConfig);
   f.start_back();
-  // Descriptors at rest (perhaps with the readiness check's connection
-  // still open); the connection of the last request may take a moment to be
-  // closed by the server, so each measure waits for that.
-  const Usage at_start = usage_of(f.back()->pid());
+  // Descriptors at rest: every client connection closed. The server closes
+  // a connection once its client has read the answer and closed its side
+  // (or after the linger timeout, 2 s), which on a busy machine can take a
+  // moment: each measure waits for that, so that the counts compare like
+  // with like, and a connection that never closes fails the check below.
   const auto settled = [&] {
     Usage u;
-    wait_until([&] { u = usage_of(f.back()->pid()); return u.fds <= at_start.fds; }, 2s);
+    wait_until([&] { u = usage_of(f.back()->pid()); return u.connections == 0; }, 10s);
     return u;
   };
   Usage at_100;
@@ -80,8 +119,13 @@ TEST_CASE("soak: 2,000 deploys back to back, reship-back's memory and descriptor
                                                        << "; after 1000: " << at_1000.rss_kib << " KiB, "
                                                        << at_1000.fds << "; after 2000: " << at_2000.rss_kib
                                                        << " KiB, " << at_2000.fds);
-  // No descriptor accumulates (the first measure may still count the
-  // readiness check's connection).
+  // No descriptor accumulates, and no connection outlives its client.
+  CHECK(at_100.connections == 0);
+  CHECK(at_1000.connections == 0);
+  CHECK(at_2000.connections == 0);
+  INFO("at 100: " << Catch::Detail::stringify(at_100.targets));
+  INFO("at 1000: " << Catch::Detail::stringify(at_1000.targets));
+  INFO("at 2000: " << Catch::Detail::stringify(at_2000.targets));
   CHECK(at_1000.fds <= at_100.fds);
   CHECK(at_2000.fds <= at_100.fds);
   // Memory grows only while the ring of recent events (2 MiB) fills, then
