@@ -109,6 +109,10 @@ default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 runtime = "$runtime"
 EOF
   export CONTAINERS_CONF="$conf_dir/containers.conf"
+  local info
+  if ! info=$(command podman info --format '{{.Host.OCIRuntime.Name}}' 2>&1); then
+    skip "podman does not work on this host: $info"
+  fi
   say "engine: $(podman --version), runtime $runtime ($($runtime --version 2>/dev/null | head -1)), ulimits nofile=$nofile nproc=$nproc"
 }
 
