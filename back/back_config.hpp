@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "common/config.hpp"
+#include "common/config/config.hpp"
 
 namespace reship::back {
 

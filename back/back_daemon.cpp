@@ -10,7 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/sd_notify.hpp"
+#include "common/os/sd_notify.hpp"
 #include "reship/version.hpp"
 
 namespace reship::back {

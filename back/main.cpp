@@ -5,10 +5,10 @@
 
 #include "back/back_config.hpp"
 #include "back/back_daemon.hpp"
-#include "common/config_check.hpp"
-#include "common/process_spawn.hpp"
-#include "common/daemon_flags.hpp"
-#include "common/uv_handles.hpp"
+#include "common/config/config_check.hpp"
+#include "common/os/process_spawn.hpp"
+#include "common/config/daemon_flags.hpp"
+#include "common/os/uv_handles.hpp"
 
 int main(int argc, char** argv) {
   using namespace reship;

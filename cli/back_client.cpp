@@ -51,7 +51,7 @@ common::Result<HttpResult> BackClient::call(const std::string& method, const std
 common::Result<HttpResult> BackClient::call_through_restarts(const std::string& method, const std::string& target,
                                                              Resend resend, const std::string& body,
                                                              common::Millis timeout) {
-  RestartWindow window;
+  RestartWindow window(kRestartWindow, quiet_);
   while (true) {
     auto result = http_.request(method, target, body, timeout);
     common::Millis retry_after{0};
@@ -96,7 +96,8 @@ std::string api_error_code(const HttpResult& result) {
   return "";
 }
 
-RestartWindow::RestartWindow(common::Millis limit) : limit_(limit), started_ms_(common::monotonic_ms()) {}
+RestartWindow::RestartWindow(common::Millis limit, common::Millis quiet)
+    : limit_(limit), quiet_(quiet), started_ms_(common::monotonic_ms()) {}
 
 bool RestartWindow::passing(const common::Error& error, bool sent_is_safe) {
   switch (error.sys_errno) {
@@ -132,7 +133,7 @@ bool RestartWindow::wait_again(const std::string& why, common::Millis retry_afte
   const int64_t pause = retry_after.count() > 0 ? retry_after.count() : backoff;
   const int64_t now = common::monotonic_ms();
   if (now + pause - started_ms_ > limit_.count()) return false;
-  if (!told_ && now - started_ms_ + pause >= 1000) {
+  if (!told_ && now - started_ms_ + pause >= quiet_.count()) {
     told_ = true;
     print_error("reship-back is not answering (" + why + "); it may be restarting: trying again for up to " +
                 common::format_duration(limit_));

@@ -48,6 +48,9 @@ class BackClient {
                                                    Resend resend, const std::string& body = "",
                                                    common::Millis timeout = common::Millis(30'000));
   HttpClient& http() { return http_; }
+  /// reship-back is known to be restarting (a deploy said selfRestart
+  /// "pending"): waiting for it is expected, and said only when it is long.
+  void expect_restart() { quiet_ = common::Millis(10'000); }
   /// "cannot reach reship-back at 127.0.0.1:7070: Connection refused — is it running? see `reship ps`"
   std::string explain(const common::Error& error) const;
 
@@ -55,6 +58,7 @@ class BackClient {
   explicit BackClient(HttpClient http) : http_(std::move(http)) {}
   /// Whether reship-back answered this command already.
   bool answered_ = false;
+  common::Millis quiet_{1000};
   /// Turns transport errors and refusals into errors that say what to do.
   common::Result<HttpResult> check(common::Result<HttpResult> result) const;
   HttpClient http_;
@@ -72,7 +76,8 @@ std::string api_error_code(const HttpResult& result);
 /// window closes. Used by BackClient and by the commands that stream.
 class RestartWindow {
  public:
-  explicit RestartWindow(common::Millis limit = BackClient::kRestartWindow);
+  /// Waits of less than `quiet` in all go unannounced.
+  explicit RestartWindow(common::Millis limit = BackClient::kRestartWindow, common::Millis quiet = common::Millis(1000));
 
   /// After a failed attempt (`why`): waits before the next one (`retry_after`
   /// when the server said so) and returns true, or false once waiting would
@@ -95,6 +100,7 @@ class RestartWindow {
 
  private:
   common::Millis limit_;
+  common::Millis quiet_;
   int64_t started_ms_;
   int attempts_ = 0;
   bool told_ = false;

@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-#include "common/config.hpp"
+#include "common/config/config.hpp"
 #include "common/result.hpp"
 
 namespace reship::cli {

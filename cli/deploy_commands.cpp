@@ -11,7 +11,7 @@
 #include "cli/progress.hpp"
 #include "cli/sse_reader.hpp"
 #include "cli/table.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 
 namespace reship::cli {
@@ -162,6 +162,7 @@ int run_deploy(CliContext& ctx, const DeployOptions& o) {
     Progress progress(tty, id);
     outcome = follow(*back, id, progress);
     progress.finish();
+    if (outcome && outcome->find("\"selfRestart\":\"pending\"") != std::string::npos) back->expect_restart();
   }
   auto final_record = wait_final(*back, id);
   if (!final_record) {

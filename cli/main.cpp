@@ -1,7 +1,7 @@
 // reship: the command line for people and scripts (contract section 4).
 
 #include "cli/commands.hpp"
-#include "common/daemon_flags.hpp"
+#include "common/config/daemon_flags.hpp"
 
 int main(int argc, char** argv) {
   using namespace reship;

@@ -3,7 +3,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-#include "common/json_writer.hpp"
+#include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 
 namespace reship::common {

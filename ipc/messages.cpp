@@ -1,7 +1,7 @@
 #include "ipc/messages.hpp"
 
-#include "common/json_read.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_read.hpp"
+#include "common/text/json_writer.hpp"
 
 namespace reship::ipc {
 

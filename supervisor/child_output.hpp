@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "common/uv_stream.hpp"
+#include "common/os/uv_stream.hpp"
 #include "supervisor/output_tail.hpp"
 #include "supervisor/output_writer.hpp"
 

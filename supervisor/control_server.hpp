@@ -12,8 +12,8 @@
 
 #include "common/duration.hpp"
 #include "common/result.hpp"
-#include "common/uv_handles.hpp"
-#include "common/uv_stream.hpp"
+#include "common/os/uv_handles.hpp"
+#include "common/os/uv_stream.hpp"
 #include "ipc/line_framer.hpp"
 #include "ipc/messages.hpp"
 

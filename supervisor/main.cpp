@@ -4,10 +4,10 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-#include "common/config_check.hpp"
-#include "common/process_spawn.hpp"
-#include "common/daemon_flags.hpp"
-#include "common/uv_handles.hpp"
+#include "common/config/config_check.hpp"
+#include "common/os/process_spawn.hpp"
+#include "common/config/daemon_flags.hpp"
+#include "common/os/uv_handles.hpp"
 #include "supervisor/supervisor.hpp"
 
 int main(int argc, char** argv) {

@@ -11,7 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/sd_notify.hpp"
+#include "common/os/sd_notify.hpp"
 
 namespace reship::supervisor {
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
-#include "common/uv_handles.hpp"
+#include "common/os/uv_handles.hpp"
 
 namespace reship::supervisor {
 

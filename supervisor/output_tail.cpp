@@ -1,6 +1,6 @@
 #include "supervisor/output_tail.hpp"
 
-#include "common/utf8.hpp"
+#include "common/text/utf8.hpp"
 
 namespace reship::supervisor {
 

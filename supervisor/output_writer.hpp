@@ -6,7 +6,7 @@
 
 #include <spdlog/sinks/base_sink.h>
 
-#include "common/uv_stream.hpp"
+#include "common/os/uv_stream.hpp"
 
 namespace reship::supervisor {
 

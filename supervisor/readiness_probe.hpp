@@ -4,10 +4,10 @@
 #include <memory>
 #include <string>
 
-#include "common/config.hpp"
+#include "common/config/config.hpp"
 #include "common/result.hpp"
-#include "common/uv_handles.hpp"
-#include "common/uv_stream.hpp"
+#include "common/os/uv_handles.hpp"
+#include "common/os/uv_stream.hpp"
 
 namespace reship::supervisor {
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "common/child_reaper.hpp"
-#include "common/config.hpp"
-#include "common/process_spawn.hpp"
-#include "common/uv_handles.hpp"
+#include "common/os/child_reaper.hpp"
+#include "common/config/config.hpp"
+#include "common/os/process_spawn.hpp"
+#include "common/os/uv_handles.hpp"
 #include "ipc/messages.hpp"
 #include "supervisor/backoff.hpp"
 #include "supervisor/child_output.hpp"

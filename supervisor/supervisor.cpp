@@ -7,8 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/leftovers.hpp"
-#include "common/sd_notify.hpp"
+#include "common/os/leftovers.hpp"
+#include "common/os/sd_notify.hpp"
 #include "common/time.hpp"
 #include "reship/version.hpp"
 #include "supervisor/notify_socket.hpp"

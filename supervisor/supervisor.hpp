@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "common/child_reaper.hpp"
-#include "common/config.hpp"
+#include "common/os/child_reaper.hpp"
+#include "common/config/config.hpp"
 #include "common/result.hpp"
-#include "common/uv_handles.hpp"
+#include "common/os/uv_handles.hpp"
 #include "supervisor/control_server.hpp"
 #include "supervisor/output_writer.hpp"
 #include "supervisor/service.hpp"

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "back/http/response.hpp"
-#include "common/json_read.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_read.hpp"
+#include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 
 namespace reship::api {
@@ -84,10 +84,11 @@ bool Api::valid_id(const std::string& id, const std::shared_ptr<http::Exchange>&
   return false;
 }
 
-std::string Api::deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail) {
-  if (!with_tail) return back::record_json(record, {coalesced, nullptr});
+std::string Api::deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
+                             const std::vector<std::string>* warnings) {
+  if (!with_tail) return back::record_json(record, {coalesced, nullptr, warnings});
   const std::string tail = parts_.logs.tail(record.id, parts_.config.back.log_tail_bytes);
-  return back::record_json(record, {coalesced, &tail});
+  return back::record_json(record, {coalesced, &tail, warnings});
 }
 
 std::optional<back::DeployRequest> Api::parse_deploy_body(http::Request& req, const std::shared_ptr<http::Exchange>& ex,

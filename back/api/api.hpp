@@ -9,12 +9,12 @@
 #include "back/api/catch_up_queue.hpp"
 #include "back/api/metrics.hpp"
 #include "back/api/router.hpp"
-#include "back/deploy_service.hpp"
-#include "back/event_bus.hpp"
+#include "back/engine/deploy_service.hpp"
+#include "back/events/event_bus.hpp"
 #include "back/http/server.hpp"
-#include "back/log_store.hpp"
-#include "back/supervisor_client.hpp"
-#include "common/config.hpp"
+#include "back/store/log_store.hpp"
+#include "back/engine/supervisor_client.hpp"
+#include "common/config/config.hpp"
 
 namespace reship::api {
 
@@ -81,7 +81,8 @@ class Api {
   void respond_json(const std::shared_ptr<http::Exchange>& ex, int status, std::string body,
                     const http::Headers& headers = {});
   void respond_error(const std::shared_ptr<http::Exchange>& ex, const back::ApiError& error);
-  std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail);
+  std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
+                          const std::vector<std::string>* warnings = nullptr);
   bool valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex);
 
   Parts parts_;

@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "back/api/api.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 
 namespace reship::api {
@@ -40,9 +40,13 @@ void Api::self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>&
   auto request = parse_deploy_body(req, ex, *caller);
   if (!request) return;
   std::weak_ptr<bool> alive = alive_;
+  // Filled in once submit() returns, read when the deploy ends (which may be
+  // within submit()).
+  auto warnings = std::make_shared<std::vector<std::string>>();
   // One answer, when the deploy ends. If the client leaves first, the deploy
   // goes on and answering the closed exchange does nothing.
-  auto result = parts_.deploys.submit(*request, [this, alive, ex](const back::DeployRecord& r, bool coalesced) {
+  auto result = parts_.deploys.submit(*request, [this, alive, ex, warnings](const back::DeployRecord& r,
+                                                                            bool coalesced) {
     if (alive.expired()) return;
     if (!back::is_final(r.status)) {
       // reship-back is stopping (or restarting itself) before this deploy
@@ -53,9 +57,13 @@ void Api::self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>&
                          r.id});
       return;
     }
-    respond_json(ex, back::http_status_of(r.status), deploy_json(r, coalesced, true));
+    respond_json(ex, back::http_status_of(r.status), deploy_json(r, coalesced, true, warnings.get()));
   });
-  if (auto* error = std::get_if<back::ApiError>(&result)) respond_error(ex, *error);
+  if (auto* error = std::get_if<back::ApiError>(&result)) {
+    respond_error(ex, *error);
+  } else {
+    *warnings = std::get<back::DeployService::Submitted>(result).warnings;
+  }
 }
 
 void Api::create_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
@@ -75,7 +83,8 @@ void Api::create_deploy(http::Request& req, const std::shared_ptr<http::Exchange
     return;
   }
   const std::string location = "/api/v1/deploys/" + submitted.id;
-  respond_json(ex, 202, deploy_json(*record, submitted.coalesced, false), {{"Location", location}});
+  respond_json(ex, 202, deploy_json(*record, submitted.coalesced, false, &submitted.warnings),
+               {{"Location", location}});
 }
 
 void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
@@ -105,6 +114,14 @@ void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>
     }
   }
   auto page = parts_.deploys.list(query);
+  // A scope that is not configured is most likely a typo, so say which
+  // scopes there are (unless deploys of it are on record: a scope since
+  // removed from the config still has its history).
+  if (query.scope && page.deploys.empty() && parts_.config.find_scope(*query.scope) == nullptr) {
+    respond_error(ex, {400, "unknown_scope",
+                       "unknown scope \"" + *query.scope + "\"; scopes: " + parts_.deploys.scope_list()});
+    return;
+  }
   std::string body;
   body.reserve(page.deploys.size() * 700 + 64);
   body += "{\"deploys\":[";
@@ -179,7 +196,8 @@ void Api::get_log(http::Request& req, const std::shared_ptr<http::Exchange>& ex,
   auto bytes = parts_.logs.read(id, offset, static_cast<size_t>(limit), &size);
   // A deploy that has not started yet has no log: an empty one, not a 404.
   std::string text = bytes ? std::move(*bytes) : std::string();
-  const std::string next = std::to_string(offset + static_cast<int64_t>(text.size()));
+  // Past the end, the next offset is the end: where new output will be.
+  const std::string next = std::to_string(std::min(offset, size) + static_cast<int64_t>(text.size()));
   const std::string total = std::to_string(size);
   const std::string status = back::status_name(record->status);
   metrics_.http_request(200);
@@ -200,6 +218,12 @@ void Api::get_lines(http::Request& req, const std::shared_ptr<http::Exchange>& e
   }
   if (!parts_.deploys.get(id)) {
     respond_error(ex, {404, "not_found", "no deploy " + id});
+    return;
+  }
+  if (!parts_.logs.is_line_start(id, offset)) {
+    respond_error(ex, {400, "bad_request",
+                       "offset " + std::to_string(offset) +
+                           " is not where a line starts: use 0, a line's \"offset\" or the \"next\" of a previous page"});
     return;
   }
   const auto lines = parts_.logs.lines(id, offset, static_cast<size_t>(limit));

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "back/api/api.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 #include "ipc/messages.hpp"
 #include "reship/version.hpp"

@@ -7,8 +7,8 @@
 
 #include "back/api/api.hpp"
 #include "back/http/sse.hpp"
-#include "common/json_read.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_read.hpp"
+#include "common/text/json_writer.hpp"
 
 namespace reship::api {
 

@@ -7,8 +7,8 @@
 #include <variant>
 #include <vector>
 
-#include "back/deploy_service.hpp"
-#include "common/config.hpp"
+#include "back/engine/deploy_service.hpp"
+#include "common/config/config.hpp"
 
 namespace reship::api {
 

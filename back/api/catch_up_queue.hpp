@@ -4,7 +4,7 @@
 #include <deque>
 #include <memory>
 
-#include "common/uv_handles.hpp"
+#include "common/os/uv_handles.hpp"
 
 namespace reship::api {
 

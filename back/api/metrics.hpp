@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "back/deploy_service.hpp"
+#include "back/engine/deploy_service.hpp"
 
 namespace reship::api {
 

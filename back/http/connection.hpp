@@ -13,8 +13,8 @@
 #include "back/http/parser.hpp"
 #include "back/http/server_context.hpp"
 #include "back/http/websocket.hpp"
-#include "common/uv_handles.hpp"
-#include "common/uv_stream.hpp"
+#include "common/os/uv_handles.hpp"
+#include "common/os/uv_stream.hpp"
 
 namespace reship::http {
 

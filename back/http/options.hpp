@@ -35,6 +35,10 @@ struct ServerOptions {
   /// closed gracefully: a client whose request crossed the shutdown hears
   /// why, rather than a reset.
   std::chrono::milliseconds shutdown_request_wait{500};
+  /// While the server stops, its listeners stay open at least this long,
+  /// queueing no new connection but accepting those whose handshake was
+  /// under way: closing a listener resets what is still queued on it.
+  std::chrono::milliseconds listener_settle{250};
   /// Beyond this many open connections a new one is answered 503
   /// too_many_connections and closed at once.
   size_t max_connections = 1024;

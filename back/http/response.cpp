@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "common/json_writer.hpp"
+#include "common/text/json_writer.hpp"
 
 namespace reship::http {
 namespace {

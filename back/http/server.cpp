@@ -40,7 +40,7 @@ bool unix_socket_is_live(const std::string& path) {
 }  // namespace
 
 HttpServer::HttpServer(uv_loop_t* loop, Handler handler, Options options)
-    : ctx_(std::make_unique<ServerContext>(loop, options, std::move(handler))), grace_timer_(loop) {}
+    : ctx_(std::make_unique<ServerContext>(loop, options, std::move(handler))), grace_timer_(loop), settle_timer_(loop) {}
 
 HttpServer::~HttpServer() {
   close_listeners();
@@ -113,6 +113,10 @@ Result<void> HttpServer::listen_unix(const std::string& path, unsigned mode) {
 void HttpServer::close_listeners() {
   for (auto& listener : listeners_) listener.close();
   listeners_.clear();
+  remove_unix_files();
+}
+
+void HttpServer::remove_unix_files() {
   for (const auto& file : unix_files_) {
     // Remove the file only if it is still ours: a successor may have
     // replaced it already.
@@ -159,20 +163,24 @@ void HttpServer::shutdown(std::chrono::milliseconds grace, std::function<void()>
   }
   spdlog::debug("http: shutting down, {} connections open, grace {} ms", ctx.connections.size(), grace.count());
   ctx.shutting_down = true;
+  // Closing a listener resets the connections still queued on it. So the
+  // listeners take no new connection (a Unix socket's path goes first) but
+  // stay open a moment, accepting those already queued or under way, each
+  // answered 503 as it starts in shutdown mode; they close at the end.
+  remove_unix_files();
+  for (auto& listener : listeners_) listener.refuse_new();
+  settle_timer_.start(ctx.options.listener_settle, [this] {
+    settled_ = true;
+    if (ctx_->connections.empty()) finish_shutdown();
+  });
+  ctx.on_drained = [this] {
+    if (settled_) finish_shutdown();
+  };
   std::vector<std::shared_ptr<Connection>> all;
   all.reserve(ctx.connections.size());
   for (const auto& entry : ctx.connections) all.push_back(entry.second);
-  // Connections still in the kernel's backlog would be reset by closing the
-  // listeners: take them first (each starts in shutdown mode).
-  for (auto& listener : listeners_) listener.accept_pending();
-  close_listeners();
-  ctx.on_drained = [this] { finish_shutdown(); };
   for (const auto& connection : all) connection->begin_shutdown();
   all.clear();
-  if (ctx.connections.empty()) {
-    ctx.schedule_drained();
-    return;
-  }
   grace_timer_.start(grace, [this] {
     std::vector<std::shared_ptr<Connection>> left;
     for (const auto& entry : ctx_->connections) left.push_back(entry.second);
@@ -187,6 +195,8 @@ void HttpServer::finish_shutdown() {
   if (shutdown_finished_ && done_.empty()) return;
   shutdown_finished_ = true;
   grace_timer_.stop();
+  settle_timer_.stop();
+  close_listeners();
   auto callbacks = std::move(done_);
   done_.clear();
   // A callback may destroy this server: touch no member after the calls.

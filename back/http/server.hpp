@@ -16,8 +16,8 @@
 #include "back/http/response.hpp"
 #include "back/http/websocket.hpp"
 #include "common/result.hpp"
-#include "common/uv_handles.hpp"
-#include "common/uv_stream.hpp"
+#include "common/os/uv_handles.hpp"
+#include "common/os/uv_stream.hpp"
 
 namespace reship::http {
 
@@ -59,12 +59,15 @@ class HttpServer {
   /// The first TCP port bound, or 0.
   int port() const { return ports_.empty() ? 0 : ports_.front(); }
 
-  /// Stops accepting (closes the listeners, removes the Unix socket files
-  /// it created), closes idle connections at once, answers requests that
-  /// arrive meanwhile with 503 shutting_down, sends 1001 to WebSockets, and
-  /// lets exchanges in flight finish within `grace`. Then it closes what is
-  /// left (their on_close callbacks run) and calls `done`, from the loop,
-  /// never from inside this call.
+  /// Takes no new connection (removes the Unix socket files it created; TCP
+  /// listeners drop new handshakes), answers requests that arrive meanwhile,
+  /// on connections queued or under way included, with 503 shutting_down and
+  /// Retry-After, closes idle connections after a moment for a request
+  /// (Options::shutdown_request_wait), sends 1001 to WebSockets, and lets
+  /// exchanges in flight finish within `grace`. Then it closes what is left
+  /// (their on_close callbacks run) and the listeners (no sooner than
+  /// Options::listener_settle), and calls `done`, from the loop, never from
+  /// inside this call.
   void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
   bool shutting_down() const;
   /// Open connections, those being refused included.
@@ -73,6 +76,7 @@ class HttpServer {
  private:
   void accept(common::uv::Stream stream, bool unix_peer);
   void close_listeners();
+  void remove_unix_files();
   void finish_shutdown();
 
   struct UnixSocketFile {
@@ -86,6 +90,8 @@ class HttpServer {
   std::vector<UnixSocketFile> unix_files_;
   std::vector<int> ports_;
   common::uv::Timer grace_timer_;
+  common::uv::Timer settle_timer_;
+  bool settled_ = false;  // the listeners took what was under way at shutdown
   std::vector<std::function<void()>> done_;
   bool shutdown_finished_ = false;
 };

@@ -11,7 +11,7 @@
 
 #include "back/http/options.hpp"
 #include "back/http/parser.hpp"
-#include "common/uv_handles.hpp"
+#include "common/os/uv_handles.hpp"
 
 namespace reship::http {
 

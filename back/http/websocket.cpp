@@ -7,7 +7,7 @@
 #include <wslay/wslay.h>
 
 #include "back/http/connection.hpp"
-#include "common/utf8.hpp"
+#include "common/text/utf8.hpp"
 
 namespace reship::http {
 namespace {

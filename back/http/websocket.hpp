@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/uv_handles.hpp"
+#include "common/os/uv_handles.hpp"
 
 struct wslay_event_context;
 

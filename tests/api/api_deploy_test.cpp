@@ -99,6 +99,32 @@ TEST_CASE("api: a failing build answers 500 with a useful errorSummary and logTa
   CHECK(doc["restarts"].get_array().size() == 0);
 }
 
+TEST_CASE("api: cancelRunning says when it could not apply, and a deploy it cancels names its successor",
+          "[integration]") {
+  BackFixture f(kConfig);
+  f.start_supervisor();
+  f.start_back();
+  simdjson::dom::parser parser;
+  // Nothing runs: said in the answer.
+  auto alone = f.request("POST", "/api/v1/deploys", R"({"scope":"platform","mode":"build","cancelRunning":true})");
+  CHECK(alone.status == 202);
+  CHECK_THAT(alone.body, Catch::Contains(R"("warnings":["cancelRunning: no other deploy was running"])"));
+  f.request("GET", "/api/v1/deploys/" + str(parse(parser, alone.body), "deployId") + "?wait=20");
+  // A build of "slow" runs; a build of "platform" does not cover it.
+  auto slow = f.request("POST", "/api/v1/deploys", R"({"scope":"slow","mode":"build"})");
+  const std::string slow_id = str(parse(parser, slow.body), "deployId");
+  auto other = f.request("POST", "/api/v1/deploys", R"({"scope":"platform","mode":"build","cancelRunning":true})");
+  CHECK_THAT(other.body, Catch::Contains("cancelRunning: the running deploy " + slow_id) &&
+                             Catch::Contains("was not cancelled"));
+  // One of the same scope does: the running one ends cancelled, superseded.
+  auto same = f.request("POST", "/api/v1/deploys", R"({"scope":"slow","mode":"build","cancelRunning":true})");
+  const std::string same_id = str(parse(parser, same.body), "deployId");
+  CHECK(parse(parser, same.body)["warnings"].error() == simdjson::NO_SUCH_FIELD);
+  auto cancelled = parse(parser, f.request("GET", "/api/v1/deploys/" + slow_id + "?wait=20").body);
+  CHECK(str(cancelled, "status") == "cancelled");
+  CHECK(str(cancelled, "supersededBy") == same_id);
+}
+
 TEST_CASE("api: a cancelled deploy answers 409", "[integration]") {
   BackFixture f(kConfig);
   f.start_supervisor();
@@ -140,10 +166,14 @@ TEST_CASE("api: 202 with Location, then ?wait= long-polls until the end", "[inte
   CHECK(now.status == 200);
   CHECK(str(parse(parser, now.body), "status") == "building");
   CHECK(parse(parser, now.body)["queuePosition"].get_int64().value() == 0);
+  // No outcome yet: ok says nothing (null), rather than false.
+  CHECK(parse(parser, now.body)["ok"].is_null());
+  CHECK(parse(parser, created.body)["ok"].is_null());
   auto done = f.request("GET", "/api/v1/deploys/" + id + "?wait=20&tail=1");
   CHECK(done.status == 200);
   auto doc = parse(parser, done.body);
   CHECK(str(doc, "status") == "succeeded");
+  CHECK(doc["ok"].get_bool().value());
   CHECK_THAT(str(doc, "logTail"), Catch::Contains("finished\n"));
   // Without tail=1, no logTail.
   auto plain = f.request("GET", "/api/v1/deploys/" + id);
@@ -167,8 +197,14 @@ TEST_CASE("api: the log by offset with X-Log-Next-Offset, and its lines with str
   CHECK(part.header("x-log-next-offset") == "30");
   auto past = f.request("GET", "/api/v1/deploys/" + id + "/log?offset=999999");
   CHECK(past.body.empty());
+  // Past the end, the next offset is the end (where new output would be).
+  CHECK(past.header("x-log-next-offset") == std::to_string(whole.body.size()));
   auto lines = f.request("GET", "/api/v1/deploys/" + id + "/lines");
   CHECK(lines.status == 200);
+  // An offset in the middle of a line is refused, not read from there.
+  auto mid = f.request("GET", "/api/v1/deploys/" + id + "/lines?offset=3");
+  CHECK(mid.status == 400);
+  CHECK_THAT(mid.body, Catch::Contains("is not where a line starts"));
   auto doc = parse(parser, lines.body);
   bool saw_stdout = false;
   for (auto line : doc["lines"].get_array()) {
@@ -217,6 +253,11 @@ TEST_CASE("api: the list is newest first, filtered and paginated", "[integration
   auto platform = parse(parser, f.request("GET", "/api/v1/deploys?scope=platform").body);
   CHECK(platform["deploys"].get_array().size() == 3);
   CHECK(f.request("GET", "/api/v1/deploys?status=nope").status == 400);
+  // A scope that is not configured (and has no history) is a typo: 400
+  // with the scopes there are, as for ?status=.
+  auto typo = f.request("GET", "/api/v1/deploys?scope=platfrom");
+  CHECK(typo.status == 400);
+  CHECK_THAT(typo.body, Catch::Contains("scopes: broken, platform, slow"));
   CHECK(f.request("GET", "/api/v1/deploys?limit=0").status == 400);
 }
 

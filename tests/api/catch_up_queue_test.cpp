@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "common/uv_handles.hpp"
+#include "common/os/uv_handles.hpp"
 
 using namespace reship;
 using api::CatchUpQueue;

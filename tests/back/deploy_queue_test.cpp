@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "back/deploy_queue.hpp"
+#include "back/engine/deploy_queue.hpp"
 
 using namespace reship::back;
 using Action = DeployQueue::Decision::Action;

@@ -9,10 +9,10 @@
 #include <fstream>
 #include <regex>
 
-#include "common/process_spawn.hpp"
+#include "common/os/process_spawn.hpp"
 #include "common/time.hpp"
 #include "tests/support/binaries.hpp"
-#include "common/utf8.hpp"
+#include "common/text/utf8.hpp"
 #include "tests/support/chaos_output.hpp"
 #include "tests/support/engine_fixture.hpp"
 #include "tests/support/supervisor_fixture.hpp"

@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "back/deploy_store.hpp"
+#include "back/store/deploy_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace reship::back;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "back/error_summary.hpp"
-#include "common/utf8.hpp"
+#include "back/engine/error_summary.hpp"
+#include "common/text/utf8.hpp"
 
 using namespace reship::back;
 

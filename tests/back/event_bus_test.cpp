@@ -1,9 +1,9 @@
-#include "back/event_bus.hpp"
+#include "back/events/event_bus.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "back/deploy_store.hpp"
-#include "common/uv_handles.hpp"
+#include "back/store/deploy_store.hpp"
+#include "common/os/uv_handles.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace reship;

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "back/line_splitter.hpp"
-#include "back/log_store.hpp"
-#include "common/utf8.hpp"
+#include "common/text/line_splitter.hpp"
+#include "back/store/log_store.hpp"
+#include "common/text/utf8.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace reship::back;
@@ -11,7 +11,7 @@ using reship::test::TempDir;
 namespace {
 
 std::vector<std::string> split(const std::string& input, size_t step, size_t max_line = 1 << 20) {
-  LineSplitter s(max_line);
+  reship::common::LineSplitter s(max_line);
   std::vector<std::string> lines;
   for (size_t i = 0; i < input.size(); i += step) {
     s.feed(std::string_view(input).substr(i, step), [&](std::string_view l) { lines.emplace_back(l); });

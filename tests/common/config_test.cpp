@@ -1,4 +1,4 @@
-#include "common/config.hpp"
+#include "common/config/config.hpp"
 
 #include <csignal>
 

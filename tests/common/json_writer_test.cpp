@@ -2,9 +2,9 @@
 
 #include <simdjson.h>
 
-#include "common/json_read.hpp"
-#include "common/json_writer.hpp"
-#include "common/utf8.hpp"
+#include "common/text/json_read.hpp"
+#include "common/text/json_writer.hpp"
+#include "common/text/utf8.hpp"
 
 using namespace reship::common;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "common/utf8.hpp"
+#include "common/text/utf8.hpp"
 
 using namespace reship::common;
 

@@ -3,8 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/uv_handles.hpp"
-#include "common/uv_stream.hpp"
+#include "common/os/uv_handles.hpp"
+#include "common/os/uv_stream.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace reship::common;

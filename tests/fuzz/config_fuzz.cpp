@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/config.hpp"
+#include "common/config/config.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

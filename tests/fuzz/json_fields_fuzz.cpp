@@ -17,8 +17,8 @@
 
 #include <simdjson.h>
 
-#include "common/json_read.hpp"
-#include "common/json_writer.hpp"
+#include "common/text/json_read.hpp"
+#include "common/text/json_writer.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

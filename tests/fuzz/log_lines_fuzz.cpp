@@ -1,5 +1,5 @@
 // Fuzz target: a build's output on its way to logs, events and error
-// summaries: LineSplitter (back/line_splitter.hpp), the UTF-8 and JSON string
+// summaries: LineSplitter (common/text/line_splitter.hpp), the UTF-8 and JSON string
 // helpers (common/utf8.hpp, common/json_writer.hpp), ErrorCollector and
 // clean_line (back/error_summary.hpp).
 //
@@ -23,10 +23,10 @@
 
 #include <simdjson.h>
 
-#include "back/error_summary.hpp"
-#include "back/line_splitter.hpp"
-#include "common/json_writer.hpp"
-#include "common/utf8.hpp"
+#include "back/engine/error_summary.hpp"
+#include "common/text/line_splitter.hpp"
+#include "common/text/json_writer.hpp"
+#include "common/text/utf8.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
@@ -41,7 +41,7 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
 std::vector<std::string> split_whole(std::string_view bytes, size_t cap) {
   std::vector<std::string> lines;
-  back::LineSplitter splitter(cap);
+  common::LineSplitter splitter(cap);
   const auto add = [&](std::string_view line) { lines.emplace_back(line); };
   splitter.feed(bytes, add);
   splitter.finish(add);
@@ -50,7 +50,7 @@ std::vector<std::string> split_whole(std::string_view bytes, size_t cap) {
 
 std::vector<std::string> split_in_pieces(std::string_view bytes, size_t cap, Chunker& chunker) {
   std::vector<std::string> lines;
-  back::LineSplitter splitter(cap);
+  common::LineSplitter splitter(cap);
   const auto add = [&](std::string_view line) { lines.emplace_back(line); };
   chunker.split(bytes, [&](std::string_view piece) {
     splitter.feed(piece, add);
@@ -81,7 +81,7 @@ void check_lines_rebuild_input(std::string_view bytes, const std::vector<std::st
 }
 
 void check_splitter(std::string_view bytes, Chunker& chunker) {
-  static constexpr size_t kCaps[] = {1, 2, 3, 7, 16, 80, back::LineSplitter::kDefaultMaxLine};
+  static constexpr size_t kCaps[] = {1, 2, 3, 7, 16, 80, common::LineSplitter::kDefaultMaxLine};
   const size_t cap = kCaps[chunker.random() % std::size(kCaps)];
   const auto whole = split_whole(bytes, cap);
   FUZZ_CHECK(split_in_pieces(bytes, cap, chunker) == whole);
@@ -241,6 +241,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_splitter(bytes, chunker);
   check_utf8(bytes, chunker);
   check_json_string(bytes);
-  check_summaries(bytes, split_whole(bytes, back::LineSplitter::kDefaultMaxLine), chunker);
+  check_summaries(bytes, split_whole(bytes, common::LineSplitter::kDefaultMaxLine), chunker);
   return 0;
 }

@@ -21,7 +21,7 @@
 #include <wslay/wslay.h>
 
 #include "back/http/websocket.hpp"
-#include "common/utf8.hpp"
+#include "common/text/utf8.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

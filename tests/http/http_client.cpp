@@ -1,6 +1,7 @@
 #include "tests/http/http_client.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <llhttp.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -109,16 +110,29 @@ std::string ws_frame(uint8_t opcode, std::string_view payload, bool mask, bool f
   return out;
 }
 
-TestClient TestClient::tcp(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+TestClient TestClient::tcp(int port, ms connect_timeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return TestClient(-1);
+    int err = errno;
+    if (err == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      socklen_t len = sizeof err;
+      err = ::poll(&p, 1, static_cast<int>(connect_timeout.count())) == 1 &&
+                    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0
+                ? err
+                : ETIMEDOUT;
+    }
+    if (err != 0) {
+      ::close(fd);
+      return TestClient(-1);
+    }
   }
+  // Blocking from here on, as the waits below expect.
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   return TestClient(fd);
 }
 

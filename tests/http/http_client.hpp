@@ -42,8 +42,9 @@ class TestClient {
  public:
   using ms = std::chrono::milliseconds;
 
-  /// Connects to 127.0.0.1:port; fd() < 0 when that failed.
-  static TestClient tcp(int port);
+  /// Connects to 127.0.0.1:port; fd() < 0 when that failed or took longer
+  /// than `connect_timeout` (a listener that drops new handshakes).
+  static TestClient tcp(int port, ms connect_timeout = ms(5000));
   static TestClient unix_socket(const std::string& path);
   TestClient(TestClient&& other) noexcept;
   TestClient& operator=(TestClient&&) = delete;

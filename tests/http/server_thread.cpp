@@ -2,7 +2,7 @@
 
 #include <future>
 
-#include "common/uv_handles.hpp"
+#include "common/os/uv_handles.hpp"
 
 namespace reship::test {
 

@@ -2,8 +2,8 @@
 
 #include <signal.h>
 
-#include "common/uv_handles.hpp"
-#include "common/uv_stream.hpp"
+#include "common/os/uv_handles.hpp"
+#include "common/os/uv_stream.hpp"
 #include "ipc/async_client.hpp"
 #include "tests/support/supervisor_fixture.hpp"
 

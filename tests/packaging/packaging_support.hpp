@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/config.hpp"
+#include "common/config/config.hpp"
 
 namespace reship::test {
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "common/utf8.hpp"
+#include "common/text/utf8.hpp"
 #include "supervisor/output_tail.hpp"
 #include "supervisor/readiness_probe.hpp"
 #include "supervisor/notify_socket.hpp"

@@ -5,14 +5,14 @@
 #include <memory>
 #include <string>
 
-#include "back/deploy_service.hpp"
-#include "back/deploy_store.hpp"
-#include "back/event_bus.hpp"
-#include "back/log_store.hpp"
-#include "back/supervisor_client.hpp"
-#include "common/child_reaper.hpp"
-#include "common/config.hpp"
-#include "common/uv_handles.hpp"
+#include "back/engine/deploy_service.hpp"
+#include "back/store/deploy_store.hpp"
+#include "back/events/event_bus.hpp"
+#include "back/store/log_store.hpp"
+#include "back/engine/supervisor_client.hpp"
+#include "common/os/child_reaper.hpp"
+#include "common/config/config.hpp"
+#include "common/os/uv_handles.hpp"
 
 namespace reship::test {
 

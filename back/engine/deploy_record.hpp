@@ -1,0 +1,83 @@
+#pragma once
+
+// A deploy as users see it (contract 3.1): the record stored in SQLite,
+// returned by the API and carried by the final answer.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reship::back {
+
+enum class DeployStatus { queued, building, restarting, succeeded, failed, cancelled, interrupted };
+enum class DeployMode { deploy, build, restart };
+
+const char* status_name(DeployStatus status);
+std::optional<DeployStatus> parse_status(std::string_view text);
+const char* mode_name(DeployMode mode);
+std::optional<DeployMode> parse_mode(std::string_view text);
+/// True for succeeded, failed, cancelled and interrupted.
+bool is_final(DeployStatus status);
+/// deploy includes build and restart; each mode includes itself.
+bool mode_includes(DeployMode outer, DeployMode inner);
+
+/// The HTTP status of a final record (contract 3.1): 200, 500 or 409.
+int http_status_of(DeployStatus status);
+
+struct RestartEntry {
+  std::string service;
+  bool ok = false;
+  std::optional<int> pid;
+  int64_t duration_ms = 0;
+  std::string error;  // when !ok
+  bool killed = false;
+};
+
+struct DeployRecord {
+  int64_t seq = 0;  // SQLite rowid: the list order and its cursor
+  std::string id;
+  DeployStatus status = DeployStatus::queued;
+  std::string scope;
+  DeployMode mode = DeployMode::deploy;
+  std::vector<std::string> targets;
+  std::string requested_by;
+  std::string session_id;
+  std::string reason;
+  int64_t created_at = 0;  // unix ms
+  std::optional<int64_t> started_at;
+  std::optional<int64_t> finished_at;
+  int64_t queued_ms = 0;
+  int64_t duration_ms = 0;
+  std::optional<int> exit_code;
+  std::optional<std::string> signal;
+  std::optional<std::string> error_summary;
+  std::vector<RestartEntry> restarts;
+  std::optional<std::string> self_restart;  // "pending", then "done"
+  int64_t log_bytes = 0;
+  std::optional<int> queue_position;  // 0 running, 1 queued; absent once final
+  int joined = 0;                     // requests that coalesced into this deploy
+  std::optional<std::string> superseded_by;
+  int build_pgid = 0;  // internal: to stop a build left behind by a crash
+};
+
+/// Options of record_json().
+struct RecordView {
+  bool coalesced = false;               // for the caller that joined
+  const std::string* log_tail = nullptr;  // adds "logTail"
+  /// Adds "warnings": what this caller's request asked for that could not
+  /// be done.
+  const std::vector<std::string>* warnings = nullptr;
+};
+
+/// The record as the API's JSON object.
+std::string record_json(const DeployRecord& record, const RecordView& view = {});
+
+/// Deploy ids look like "d-20261122-120301-7f3a9c": sortable by time, safe in
+/// paths and URLs.
+std::string new_deploy_id(int64_t unix_ms);
+/// True for ids of that shape (never a path, never ".." or "/").
+bool is_valid_deploy_id(std::string_view id);
+
+}  // namespace reship::back
