@@ -1,11 +1,8 @@
 #include "back/back_daemon.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -22,29 +19,32 @@ BackDaemon::~BackDaemon() {
   // The server's exchanges refer to the API, the API to the engine.
   server_.reset();
   api_.reset();
-  deploys_.reset();
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the state_dir lock
+  engine_.reset();
 }
 
 std::optional<BackDaemon::StartError> BackDaemon::start() {
-  if (auto locked = lock_state_dir(); locked) return locked;
-  auto store = DeployStore::open(config_.back.state_dir / "deploys.db");
-  if (!store) return StartError{2, store.error().message};
-  store_ = std::move(*store);
-  logs_ = std::make_unique<LogStore>(config_.back.state_dir, config_.back.keep_logs);
-  if (auto prepared = logs_->prepare(); !prepared) return StartError{2, prepared.error().message};
-  events_ = std::make_unique<EventBus>(loop_);
-  if (auto seqs = events_->use_store(store_.get()); !seqs) return StartError{2, seqs.error().message};
-  supervisor_ = std::make_unique<SupervisorClient>(loop_, config_);
-  // Orphans of builds re-parent here, so that their end is seen.
-  if (auto r = common::become_subreaper(); !r) spdlog::warn("{}", r.error().message);
-  reaper_ = std::make_unique<common::ChildReaper>(loop_);
-  deploys_ = std::make_unique<DeployService>(loop_, config_, *store_, *logs_, *events_, *supervisor_, *reaper_);
-  reaper_->on_pass([this] { deploys_->check_groups(); });
-  if (auto r = reaper_->start(); !r) return StartError{1, r.error().message};
-  deploys_->recover();
-  api_ = std::make_unique<api::Api>(api::Api::Parts{loop_, config_, *deploys_, *logs_, *events_, *supervisor_});
-  deploys_->on_finished([this](const DeployService::Finished& f) { api_->metrics().deploy_finished(f); });
+  auto opened = Engine::open(loop_, config_);
+  if (auto* error = std::get_if<StartError>(&opened)) return *error;
+  engine_ = std::move(std::get<std::unique_ptr<Engine>>(opened));
+  api_ = std::make_unique<api::Api>(
+      api::Api::Parts{loop_, config_, engine_->deploys(), engine_->logs(), engine_->events(), engine_->supervisor()});
+  engine_->deploys().on_finished([this](const DeployService::Finished& f) { api_->metrics().deploy_finished(f); });
+  // A daemon that could not hear SIGTERM would be stopped only by SIGKILL,
+  // its deploys never answered: refuse to start rather than run deaf.
+  if (auto r = sigterm_.start(SIGTERM, [this] { shut_down(); }); !r) {
+    return StartError{1, "cannot watch SIGTERM: " + r.error().message};
+  }
+  if (auto r = sigint_.start(SIGINT, [this] { shut_down(); }); !r) {
+    return StartError{1, "cannot watch SIGINT: " + r.error().message};
+  }
+  if (auto failed = listen()) return failed;
+  spdlog::info("reship-back {} started: pid {}, state in {}, {} token(s)", kVersion, ::getpid(),
+               config_.back.state_dir.string(), config_.tokens.size());
+  common::sd_notify("READY=1");
+  return std::nullopt;
+}
+
+std::optional<BackDaemon::StartError> BackDaemon::listen() {
   http::ServerOptions options;
   options.header_timeout = config_.back.header_timeout;
   options.idle_timeout = config_.back.idle_timeout;
@@ -64,31 +64,6 @@ std::optional<BackDaemon::StartError> BackDaemon::start() {
                    server_->tcp_ports().back());
     }
   }
-  (void)sigterm_.start(SIGTERM, [this] { shut_down(); });
-  (void)sigint_.start(SIGINT, [this] { shut_down(); });
-  spdlog::info("reship-back {} started: pid {}, state in {}, {} token(s)", kVersion, ::getpid(),
-               config_.back.state_dir.string(), config_.tokens.size());
-  common::sd_notify("READY=1");
-  return std::nullopt;
-}
-
-std::optional<BackDaemon::StartError> BackDaemon::lock_state_dir() {
-  std::error_code ec;
-  std::filesystem::create_directories(config_.back.state_dir, ec);
-  const std::string path = (config_.back.state_dir / "reship-back.lock").string();
-  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return StartError{2, common::errno_error("cannot open " + path).message};
-  // Two reship-backs on one state_dir would both run builds and both
-  // "recover" each other's deploys: the second one refuses.
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    char buf[32] = {};
-    (void)!::pread(lock_fd_, buf, sizeof buf - 1, 0);
-    return StartError{2, "another reship-back (pid " + std::string(buf, std::strlen(buf)) + ") uses the state_dir " +
-                             config_.back.state_dir.string() + ": stop it first, or give this one another state_dir"};
-  }
-  const std::string pid = std::to_string(::getpid());
-  (void)!::ftruncate(lock_fd_, 0);
-  (void)!::pwrite(lock_fd_, pid.data(), pid.size(), 0);
   return std::nullopt;
 }
 
@@ -108,7 +83,7 @@ void BackDaemon::shut_down() {
     server_done_ = true;
     maybe_finish();
   });
-  deploys_->shut_down([this] {
+  engine_->deploys().shut_down([this] {
     deploys_done_ = true;
     maybe_finish();
   });
@@ -116,7 +91,7 @@ void BackDaemon::shut_down() {
 
 void BackDaemon::maybe_finish() {
   if (!server_done_ || !deploys_done_) return;
-  events_->release_unused_seqs();
+  engine_->close();
   spdlog::info("reship-back exiting");
   sigterm_.stop();
   sigint_.stop();

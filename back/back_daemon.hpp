@@ -1,31 +1,22 @@
 #pragma once
 
 #include <memory>
-#include <vector>
+#include <optional>
+#include <string>
 
 #include "back/api/api.hpp"
-#include "back/engine/deploy_service.hpp"
-#include "back/store/deploy_store.hpp"
-#include "back/events/event_bus.hpp"
+#include "back/engine/engine.hpp"
 #include "back/http/server.hpp"
-#include "back/store/log_store.hpp"
-#include "back/engine/supervisor_client.hpp"
-#include "common/os/child_reaper.hpp"
 #include "common/config/config.hpp"
 #include "common/os/uv_handles.hpp"
 
 namespace reship::back {
 
-/// reship-back as an object on a loop: the deploy engine, its API on every
-/// [back] listen address, the signals, and the way out.
+/// reship-back as an object on a loop: the engine (Engine::open), its API on
+/// every [back] listen address, the signals, and the way out.
 class BackDaemon {
  public:
-  /// Exit codes: 2 for what the operator must fix before a start can work
-  /// (the database locked or damaged), 1 for other start failures.
-  struct StartError {
-    int exit_code;
-    std::string message;
-  };
+  using StartError = Engine::StartError;
 
   BackDaemon(uv_loop_t* loop, common::Config config);
   ~BackDaemon();
@@ -43,17 +34,12 @@ class BackDaemon {
   static constexpr common::Millis kShutdownGrace{10'000};
 
  private:
+  std::optional<StartError> listen();
   void maybe_finish();
-  std::optional<StartError> lock_state_dir();
 
   uv_loop_t* loop_;
   common::Config config_;
-  std::unique_ptr<DeployStore> store_;
-  std::unique_ptr<LogStore> logs_;
-  std::unique_ptr<EventBus> events_;
-  std::unique_ptr<SupervisorClient> supervisor_;
-  std::unique_ptr<common::ChildReaper> reaper_;
-  std::unique_ptr<DeployService> deploys_;
+  std::unique_ptr<Engine> engine_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<http::HttpServer> server_;
   common::uv::Signal sigterm_;
@@ -62,7 +48,6 @@ class BackDaemon {
   bool deploys_done_ = false;
   bool server_done_ = false;
   int exit_code_ = 0;
-  int lock_fd_ = -1;
 };
 
 }  // namespace reship::back

@@ -48,7 +48,7 @@ void Api::respond_json(const std::shared_ptr<http::Exchange>& ex, int status, st
   ex->respond(status, "application/json", std::move(body), headers);
 }
 
-void Api::respond_error(const std::shared_ptr<http::Exchange>& ex, const back::ApiError& error) {
+void Api::respond_error(const std::shared_ptr<http::Exchange>& ex, const ApiError& error) {
   metrics_.http_request(error.http_status);
   http::Headers headers;
   if (error.http_status == 401) headers.push_back({"WWW-Authenticate", "Bearer"});
@@ -71,7 +71,7 @@ void Api::respond_error(const std::shared_ptr<http::Exchange>& ex, const back::A
 
 std::optional<Caller> Api::authenticate(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
   auto result = auth_.authenticate(req.header("authorization"));
-  if (auto* error = std::get_if<back::ApiError>(&result)) {
+  if (auto* error = std::get_if<ApiError>(&result)) {
     respond_error(ex, *error);
     return std::nullopt;
   }

@@ -13,7 +13,7 @@
 #include "back/events/event_bus.hpp"
 #include "back/http/server.hpp"
 #include "back/store/log_store.hpp"
-#include "back/engine/supervisor_client.hpp"
+#include "back/engine/restarter.hpp"
 #include "common/config/config.hpp"
 
 namespace reship::api {
@@ -29,7 +29,7 @@ class Api {
     back::DeployService& deploys;
     back::LogStore& logs;
     back::EventBus& events;
-    back::SupervisorClient& supervisor;
+    back::Restarter& supervisor;
   };
 
   explicit Api(Parts parts);
@@ -80,7 +80,7 @@ class Api {
                                                        const Caller& caller);
   void respond_json(const std::shared_ptr<http::Exchange>& ex, int status, std::string body,
                     const http::Headers& headers = {});
-  void respond_error(const std::shared_ptr<http::Exchange>& ex, const back::ApiError& error);
+  void respond_error(const std::shared_ptr<http::Exchange>& ex, const ApiError& error);
   std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
                           const std::vector<std::string>* warnings = nullptr);
   bool valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex);

@@ -59,8 +59,8 @@ void Api::self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>&
     }
     respond_json(ex, back::http_status_of(r.status), deploy_json(r, coalesced, true, warnings.get()));
   });
-  if (auto* error = std::get_if<back::ApiError>(&result)) {
-    respond_error(ex, *error);
+  if (auto* refused = std::get_if<back::Refusal>(&result)) {
+    respond_error(ex, api_error(*refused));
   } else {
     *warnings = std::get<back::DeployService::Submitted>(result).warnings;
   }
@@ -72,8 +72,8 @@ void Api::create_deploy(http::Request& req, const std::shared_ptr<http::Exchange
   auto request = parse_deploy_body(req, ex, *caller);
   if (!request) return;
   auto result = parts_.deploys.submit(*request, nullptr);
-  if (auto* error = std::get_if<back::ApiError>(&result)) {
-    respond_error(ex, *error);
+  if (auto* refused = std::get_if<back::Refusal>(&result)) {
+    respond_error(ex, api_error(*refused));
     return;
   }
   const auto& submitted = std::get<back::DeployService::Submitted>(result);
@@ -258,8 +258,8 @@ void Api::cancel_deploy(http::Request& req, const std::shared_ptr<http::Exchange
     return;
   }
   auto result = parts_.deploys.cancel(id, caller->name);
-  if (auto* error = std::get_if<back::ApiError>(&result)) {
-    respond_error(ex, *error);
+  if (auto* refused = std::get_if<back::Refusal>(&result)) {
+    respond_error(ex, api_error(*refused));
     return;
   }
   respond_json(ex, 200, back::record_json(std::get<back::DeployRecord>(result)));

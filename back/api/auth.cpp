@@ -14,9 +14,9 @@ std::array<unsigned char, 32> sha256(std::string_view text) {
   return out;
 }
 
-std::variant<Caller, back::ApiError> Authenticator::authenticate(std::optional<std::string_view> authorization) const {
+std::variant<Caller, ApiError> Authenticator::authenticate(std::optional<std::string_view> authorization) const {
   if (tokens_.empty()) return Caller{"anonymous", false, nullptr};
-  const back::ApiError missing{401, "unauthorized",
+  const ApiError missing{401, "unauthorized",
                                "this API needs a token: send the header Authorization: Bearer <token>"};
   if (!authorization) return missing;
   std::string_view value = *authorization;
@@ -35,17 +35,17 @@ std::variant<Caller, back::ApiError> Authenticator::authenticate(std::optional<s
   for (const auto& token : tokens_) {
     if (CRYPTO_memcmp(presented.data(), token.sha256.data(), presented.size()) == 0) match = &token;
   }
-  if (match == nullptr || value.empty()) return back::ApiError{401, "unauthorized", "the token is not valid"};
+  if (match == nullptr || value.empty()) return ApiError{401, "unauthorized", "the token is not valid"};
   return Caller{match->name, match->unrestricted, match};
 }
 
-std::optional<back::ApiError> Authenticator::check_scope(const Caller& caller, const std::string& scope) const {
+std::optional<ApiError> Authenticator::check_scope(const Caller& caller, const std::string& scope) const {
   if (caller.token == nullptr) return std::nullopt;
   const auto& scopes = caller.token->scopes;
   if (std::find(scopes.begin(), scopes.end(), scope) != scopes.end()) return std::nullopt;
   std::string allowed;
   for (const auto& s : scopes) allowed += (allowed.empty() ? "" : ", ") + s;
-  return back::ApiError{403, "forbidden",
+  return ApiError{403, "forbidden",
                         "token \"" + caller.name + "\" may not deploy scope \"" + scope +
                             "\" (its scopes: " + (allowed.empty() ? "none" : allowed) + ")"};
 }

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "back/api/api_error.hpp"
 #include "back/engine/deploy_service.hpp"
 #include "common/config/config.hpp"
 
@@ -29,9 +30,9 @@ class Authenticator {
 
   bool open() const { return tokens_.empty(); }
   /// 401 unauthorized when the header is missing, malformed or unknown.
-  std::variant<Caller, back::ApiError> authenticate(std::optional<std::string_view> authorization) const;
+  std::variant<Caller, ApiError> authenticate(std::optional<std::string_view> authorization) const;
   /// 403 forbidden when the caller's token does not list `scope`.
-  std::optional<back::ApiError> check_scope(const Caller& caller, const std::string& scope) const;
+  std::optional<ApiError> check_scope(const Caller& caller, const std::string& scope) const;
 
  private:
   const std::vector<common::TokenConfig>& tokens_;

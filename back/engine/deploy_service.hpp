@@ -9,17 +9,19 @@
 #include <variant>
 #include <vector>
 
-#include "back/engine/build_process.hpp"
+#include "back/engine/deploy_events.hpp"
 #include "back/engine/deploy_queue.hpp"
 #include "back/engine/deploy_record.hpp"
-#include "back/store/deploy_store.hpp"
-#include "back/engine/error_summary.hpp"
-#include "back/events/event_bus.hpp"
-#include "back/store/log_store.hpp"
+#include "back/engine/deploy_run.hpp"
+#include "back/engine/record_writer.hpp"
+#include "back/engine/refusal.hpp"
+#include "back/engine/restarter.hpp"
 #include "back/engine/self_restart.hpp"
-#include "back/engine/supervisor_client.hpp"
-#include "common/os/child_reaper.hpp"
+#include "back/events/event_bus.hpp"
+#include "back/store/deploy_store.hpp"
+#include "back/store/log_store.hpp"
 #include "common/config/config.hpp"
+#include "common/os/child_reaper.hpp"
 #include "common/os/uv_handles.hpp"
 
 namespace reship::back {
@@ -36,29 +38,16 @@ struct DeployRequest {
   bool unrestricted = false;
 };
 
-/// Why a call was refused, as the API will say it.
-struct ApiError {
-  ApiError() = default;
-  ApiError(int status, std::string code_in, std::string message_in, std::string deploy_id_in = {})
-      : http_status(status), code(std::move(code_in)), message(std::move(message_in)), deploy_id(std::move(deploy_id_in)) {}
-
-  int http_status = 400;
-  std::string code;
-  std::string message;
-  /// The deploy the refusal concerns, if any: the answer names it (a field
-  /// and a Location header), so that the caller can follow it up.
-  std::string deploy_id;
-};
-
-/// The deploy engine (contract 3.1, 3.2, 3.4, 3.5): validates requests, runs
-/// them through the queue one build at a time, writes logs and records,
-/// publishes events, has the supervisor restart the targets (itself last),
-/// and answers every waiter once, with the final record.
+/// The deploy engine's front (contract 3.1, 3.2): the one place requests are
+/// validated and queued; the runs (DeployRun) do the deploys, one at a time,
+/// and SelfRestart the last step of those that restart reship-back itself.
+///
+/// It is serving, paused (a deploy that restarts reship-back has ended and
+/// this instance waits to be restarted: nothing new starts here, it would be
+/// killed half-way), or shutting down.
 class DeployService {
  public:
-  /// One caller's answer: the final record, and whether this caller joined a
-  /// deploy someone else had asked for.
-  using DoneFn = std::function<void(const DeployRecord& record, bool coalesced)>;
+  using DoneFn = DeployRun::DoneFn;
 
   struct Submitted {
     std::string id;
@@ -75,17 +64,18 @@ class DeployService {
   };
 
   DeployService(uv_loop_t* loop, const common::Config& config, DeployStore& store, LogStore& logs, EventBus& events,
-                SupervisorClient& supervisor, common::ChildReaper& reaper);
+                Restarter& supervisor, common::ChildReaper& reaper);
   ~DeployService();
   DeployService(const DeployService&) = delete;
   DeployService& operator=(const DeployService&) = delete;
 
-  /// At start-up: records left unfinished by a crash become interrupted (their
-  /// leftover build processes are killed), pending self-restarts are done.
+  /// At start-up (recovery.cpp): records left unfinished by a crash become
+  /// interrupted (their leftover build processes are killed), pending
+  /// self-restarts are completed, deploys left queued run.
   void recover();
 
   /// Takes a request. `on_done` (may be empty) runs once the deploy is final.
-  std::variant<Submitted, ApiError> submit(const DeployRequest& request, DoneFn on_done);
+  std::variant<Submitted, Refusal> submit(const DeployRequest& request, DoneFn on_done);
   /// The record as it is now (an active deploy shows its queuePosition).
   std::optional<DeployRecord> get(const std::string& id);
   /// Calls `done` with the final record once the deploy ends, or with the
@@ -96,9 +86,11 @@ class DeployService {
   /// Forgets a wait whose caller went away.
   void cancel_wait(const std::string& id, uint64_t key);
   /// Cancels a queued or building deploy.
-  std::variant<DeployRecord, ApiError> cancel(const std::string& id, const std::string& by);
+  std::variant<DeployRecord, Refusal> cancel(const std::string& id, const std::string& by);
   DeployStore::Page list(const DeployStore::ListQuery& query);
-  bool is_active(const std::string& id) const { return active_.count(id) != 0; }
+  bool is_active(const std::string& id) const { return runs_.count(id) != 0; }
+  /// Whether the database holds the record as it is now.
+  bool durable(const std::string& id) const { return records_.durable(id); }
 
   /// On SIGTERM: the running build is stopped and its deploy ends
   /// interrupted; a queued deploy that never started stays queued (the next
@@ -110,62 +102,52 @@ class DeployService {
   /// Runs for every deploy that ends (metrics).
   void on_finished(std::function<void(const Finished&)> fn) { on_finished_ = std::move(fn); }
   size_t queue_depth() const { return queue_.queued() ? 1 : 0; }
+  /// The deploy building or restarting now (none while paused: the one that
+  /// ended holds the running slot, so that nothing starts, but runs no more).
   std::optional<std::string> running_id() const {
-    return queue_.running() ? std::optional<std::string>(queue_.running()->id) : std::nullopt;
+    if (state_ == State::paused || !queue_.running()) return std::nullopt;
+    return queue_.running()->id;
   }
   /// Scopes a caller may name, for messages ("scopes: all, platform").
   std::string scope_list() const;
 
  private:
-  struct Active;
-  class Output;
+  enum class State { serving, paused, shutting_down };
 
   std::vector<std::string> targets_for(const DeployRequest& request) const;
+  std::shared_ptr<DeployRun> make_run(DeployRecord record, int64_t created_mono);
+  DeployRun* find(const std::string& id);
   /// Carries out a request's cancelRunning (the queue decided whether it
   /// applies): the running deploy ends cancelled, superseded by `by_id`.
   /// Returns a warning when it could not apply.
   std::optional<std::string> cancel_running(const DeployRequest& request, const DeployQueue::Decision& decision,
                                             const std::string& by_id);
-  void start_running(Active& d);
-  void run_build(Active& d);
-  void on_build_done(Active& d, BuildResult result);
-  void run_restart(Active& d);
-  void on_restarts_done(Active& d);
-  void finish(Active& d, DeployStatus status, std::optional<std::string> summary);
-  void request_self_restart(const DeployRecord& record);
-  /// Completes the record of a self-restart (in this instance or the next).
-  void self_restart_done(const std::string& id, const SelfRestartOutcome& outcome);
+  void replace_queued(DeployRun& by, const DeployQueue::Decision& decision);
+  /// A run is done: out of the queue, its callers answered, the next one
+  /// started (or reship-back restarted).
+  void on_run_end(DeployRun& run);
   void start_next();
   /// Answers the callers of a deploy that never started and will run after
   /// a restart of reship-back (its record stays queued).
-  void defer(Active& d);
+  void defer(DeployRun& run);
   void resume(DeployRecord record);
-  void persist(const DeployRecord& record);
-  void retry_unsaved();
-  void log_line(Active& d, const std::string& text);
-  ErrorCollector collect_errors(const std::string& id) const;
-  Active* find(const std::string& id);
+  void request_self_restart(const DeployRecord& record);
+  /// Completes the record of a self-restart (in this instance or the next).
+  void self_restart_done(const std::string& id, const SelfRestartOutcome& outcome);
+  void maybe_shutdown_done();
 
   uv_loop_t* loop_;
   const common::Config& config_;
-  DeployStore& store_;
   LogStore& logs_;
-  EventBus& events_;
-  SupervisorClient& supervisor_;
-  common::ChildReaper& reaper_;
+  RecordWriter records_;
+  DeployEvents events_;
+  SelfRestart self_restart_;
+  DeployContext context_;
   DeployQueue queue_;
-  std::map<std::string, std::unique_ptr<Active>> active_;
+  std::map<std::string, std::shared_ptr<DeployRun>> runs_;
+  State state_ = State::serving;
   std::function<void(const Finished&)> on_finished_;
   std::function<void()> shutdown_done_;
-  bool shutting_down_ = false;
-  // Between answering a deploy that restarts reship-back and this process
-  // being stopped: nothing new starts, it would be killed half-way.
-  bool restarting_self_ = false;
-  SelfRestart self_restart_;
-  // Records the database refused (a full disk): served from here and
-  // written again every few seconds until it takes them.
-  std::map<std::string, DeployRecord> unsaved_;
-  common::uv::Timer retry_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

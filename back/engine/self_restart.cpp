@@ -23,7 +23,7 @@ bool contains(const std::vector<std::string>& names, std::string_view name) {
 
 }  // namespace
 
-SelfRestart::SelfRestart(uv_loop_t* loop, const common::Config& config, SupervisorClient& supervisor)
+SelfRestart::SelfRestart(uv_loop_t* loop, const common::Config& config, Restarter& supervisor)
     : loop_(loop), config_(config), supervisor_(supervisor), timer_(loop) {}
 
 bool SelfRestart::bounces_supervisor(const DeployRecord& record) {
@@ -65,7 +65,7 @@ void SelfRestart::request(const DeployRecord& record, DoneFn done) {
     spdlog::info("deploy {}: asking the supervisor to restart {}", id, targets[0]);
     const int64_t started = common::monotonic_ms();
     auto exiting_pid = std::make_shared<int>(0);
-    SupervisorClient::RestartHandlers h;
+    Restarter::Handlers h;
     h.on_done = [exiting_pid](const ipc::RestartDone& d) {
       if (d.exiting && d.pid) *exiting_pid = *d.pid;
     };

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "back/engine/deploy_record.hpp"
-#include "back/engine/supervisor_client.hpp"
+#include "back/engine/restarter.hpp"
 #include "common/config/config.hpp"
 #include "common/os/uv_handles.hpp"
 
@@ -41,7 +41,7 @@ class SelfRestart {
  public:
   using DoneFn = std::function<void(const SelfRestartOutcome&)>;
 
-  SelfRestart(uv_loop_t* loop, const common::Config& config, SupervisorClient& supervisor);
+  SelfRestart(uv_loop_t* loop, const common::Config& config, Restarter& supervisor);
   SelfRestart(const SelfRestart&) = delete;
   SelfRestart& operator=(const SelfRestart&) = delete;
 
@@ -83,7 +83,7 @@ class SelfRestart {
 
   uv_loop_t* loop_;
   const common::Config& config_;
-  SupervisorClient& supervisor_;
+  Restarter& supervisor_;
   common::uv::Timer timer_;
   std::vector<std::shared_ptr<Poll>> polls_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -19,7 +19,7 @@ common::Millis SupervisorClient::restart_timeout(const std::vector<std::string>&
   return longest + common::Millis(15'000);
 }
 
-void SupervisorClient::restart(const std::vector<std::string>& services, RestartHandlers h) {
+void SupervisorClient::restart(const std::vector<std::string>& services, Handlers h) {
   auto handlers = std::make_shared<RestartHandlers>(std::move(h));
   client_.send([&services](std::string_view id) { return ipc::encode_restart_request(id, services); },
                {[handlers](const ipc::Reply& reply) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "back/engine/restarter.hpp"
 #include "common/config/config.hpp"
 #include "common/result.hpp"
 #include "ipc/async_client.hpp"
@@ -14,19 +15,14 @@ namespace reship::back {
 /// per-service outcomes, and the status for GET /api/v1/services. A
 /// supervisor that is down or stuck fails the call with a message naming the
 /// socket, bounded by the services' own stop and ready timeouts.
-class SupervisorClient {
+class SupervisorClient final : public Restarter {
  public:
-  struct RestartHandlers {
-    std::function<void(const std::vector<std::string>& services)> on_ack;
-    std::function<void(const ipc::RestartDone& done)> on_done;
-    std::function<void(const ipc::RestartComplete& complete)> on_complete;
-    std::function<void(const common::Error& error)> on_failure;
-  };
+  using RestartHandlers = Restarter::Handlers;
 
   SupervisorClient(uv_loop_t* loop, const common::Config& config);
 
-  void restart(const std::vector<std::string>& services, RestartHandlers handlers);
-  void status(std::function<void(common::Result<ipc::StatusReply>)> done);
+  void restart(const std::vector<std::string>& services, Handlers handlers) override;
+  void status(std::function<void(common::Result<ipc::StatusReply>)> done) override;
   const std::string& socket_path() const { return client_.socket_path(); }
 
  private:

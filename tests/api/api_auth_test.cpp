@@ -107,9 +107,9 @@ TEST_CASE("api auth: a token is checked against its SHA-256", "[unit]") {
   api::Authenticator auth(tokens);
   CHECK(std::holds_alternative<api::Caller>(auth.authenticate("Bearer s3cret")));
   CHECK(std::holds_alternative<api::Caller>(auth.authenticate("bearer   s3cret")));
-  CHECK(std::holds_alternative<back::ApiError>(auth.authenticate("Bearer s3cre")));
-  CHECK(std::holds_alternative<back::ApiError>(auth.authenticate("Bearer ")));
-  CHECK(std::holds_alternative<back::ApiError>(auth.authenticate(std::nullopt)));
+  CHECK(std::holds_alternative<api::ApiError>(auth.authenticate("Bearer s3cre")));
+  CHECK(std::holds_alternative<api::ApiError>(auth.authenticate("Bearer ")));
+  CHECK(std::holds_alternative<api::ApiError>(auth.authenticate(std::nullopt)));
   const auto caller = std::get<api::Caller>(auth.authenticate("Bearer s3cret"));
   CHECK_FALSE(auth.check_scope(caller, "platform").has_value());
   CHECK(auth.check_scope(caller, "all")->http_status == 403);

@@ -57,7 +57,7 @@ pid_t pid_after(const std::string& text, const std::string& marker) {
 }
 
 // The log without reship's own lines: what the build printed.
-std::string build_output(const Engine& engine, const std::string& id) {
+std::string build_output(const EngineFixture& engine, const std::string& id) {
   std::string out;
   engine.logs->for_each_line(id, SIZE_MAX, [&](std::string_view line) {
     if (line.substr(0, 9) == "[reship] ") return;
@@ -73,7 +73,7 @@ TEST_CASE("deploy engine: 20 requests during a build become exactly the deploys 
           "[integration]") {
   SupervisorFixture sup(platform_config());
   sup.start();
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
 
   struct Row {
     const char* scope;
@@ -109,7 +109,7 @@ TEST_CASE("deploy engine: 20 requests during a build become exactly the deploys 
       {"all", M::restart, 4, true, S::cancelled},
       {"other", M::deploy, 19, false, S::succeeded},     // r19
   };
-  std::vector<std::shared_ptr<Engine::Answer>> answers;
+  std::vector<std::shared_ptr<EngineFixture::Answer>> answers;
   std::vector<std::string> ids;
   for (const auto& row : rows) {
     std::string id;
@@ -150,7 +150,7 @@ TEST_CASE("deploy engine: a deploy builds, restarts its targets and reports it a
   sup.start();
   REQUIRE(sup.wait_state("api", "running"));
   const int old_web = sup.service("web").pid.value();
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   std::vector<std::string> types;
   auto sub = engine.events->subscribe("", std::nullopt, [&](const EventBatch& b) {
     for (const Event* e : b.events()) types.push_back(e->type);
@@ -187,7 +187,7 @@ TEST_CASE("deploy engine: 200,000 lines with 1 MB lines and bad UTF-8 land in th
 [builds]
 platform = ["@helper", "chaos", "200000"]
 )"));
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto r = engine.deploy(request("platform", DeployMode::build), 120s).record;
   INFO(record_json(r));
   CHECK(r.status == DeployStatus::succeeded);
@@ -213,7 +213,7 @@ TEST_CASE("deploy engine: a hanging build is stopped at build_timeout, its whole
 platform = ["@helper", "fork-grandchild"]
 )",
                                         "500ms"));
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto r = engine.deploy(request("platform", DeployMode::build)).record;
   INFO(record_json(r));
   CHECK(r.status == DeployStatus::failed);
@@ -230,7 +230,7 @@ TEST_CASE("deploy engine: what a finished build leaves in its group is stopped, 
 [builds]
 platform = ["@helper", "background-holder"]
 )"));
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto r = engine.deploy(request("platform", DeployMode::build), 10s).record;
   INFO(record_json(r));
   CHECK(r.status == DeployStatus::succeeded);
@@ -245,7 +245,7 @@ TEST_CASE("deploy engine: a failing build reports its exit code and its telling 
 [builds]
 platform = ["sh", "-c", "echo compiling; echo 'src/app.c:3:5: error: expected identifier' >&2; for i in $(seq 40); do echo noise $i; done; exit 2"]
 )"));
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto r = engine.deploy(request("platform")).record;
   INFO(record_json(r));
   CHECK(r.status == DeployStatus::failed);
@@ -265,7 +265,7 @@ TEST_CASE("deploy engine: a build that cannot start says why", "[integration]") 
 [builds]
 platform = ["no-such-build-tool", "build"]
 )"));
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto r = engine.deploy(request("platform")).record;
   CHECK(r.status == DeployStatus::failed);
   CHECK_THAT(*r.error_summary, Catch::StartsWith("build could not start: command not found: \"no-such-build-tool\""));
@@ -283,7 +283,7 @@ platform = ["web"]
 state_dir = "state"
 )");
   sup.start();
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto r = engine.deploy(request("platform")).record;
   INFO(record_json(r));
   CHECK(r.status == DeployStatus::failed);
@@ -298,7 +298,7 @@ state_dir = "state"
 TEST_CASE("deploy engine: a supervisor that is not there fails the deploy with the socket and the OS error",
           "[integration]") {
   SupervisorFixture sup(platform_config());  // never started
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto r = engine.deploy(request("platform")).record;
   CHECK(r.status == DeployStatus::failed);
   CHECK(*r.error_summary == "cannot reach reship-supervisor at " + sup.socket() +
@@ -310,7 +310,7 @@ TEST_CASE("deploy engine: cancelling a running build stops its group and answers
 [builds]
 platform = ["@helper", "fork-grandchild"]
 )"));
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   std::string id;
   auto answer = engine.submit(request("platform"), &id);
   REQUIRE(engine.run_until([&] {
@@ -325,14 +325,14 @@ platform = ["@helper", "fork-grandchild"]
   CHECK(process_reaped(grandchild));
   // Cancelling again: it is over.
   auto again = engine.service->cancel(id, "test");
-  REQUIRE(std::holds_alternative<ApiError>(again));
-  CHECK(std::get<ApiError>(again).http_status == 409);
+  REQUIRE(std::holds_alternative<Refusal>(again));
+  CHECK(std::get<Refusal>(again).reason == Refusal::Reason::already_finished);
 }
 
 TEST_CASE("deploy engine: cancelRunning cancels the running deploy it covers", "[integration]") {
   SupervisorFixture sup(platform_config());
   sup.start();
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto first = engine.submit(request("platform"));
   auto second = engine.submit(request("all", DeployMode::deploy, true));
   REQUIRE(engine.run_until([&] { return first->arrived && second->arrived; }));
@@ -343,12 +343,12 @@ TEST_CASE("deploy engine: cancelRunning cancels the running deploy it covers", "
 
 TEST_CASE("deploy engine: an unknown scope is refused with the valid ones", "[integration]") {
   SupervisorFixture sup(platform_config());
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto result = engine.service->submit(request("platfrom"), nullptr);
-  REQUIRE(std::holds_alternative<ApiError>(result));
-  const auto& error = std::get<ApiError>(result);
-  CHECK(error.http_status == 400);
-  CHECK(error.code == "unknown_scope");
+  REQUIRE(std::holds_alternative<Refusal>(result));
+  const auto& error = std::get<Refusal>(result);
+  CHECK(error.reason == Refusal::Reason::unknown_scope);
+  CHECK(std::string(code_of(error.reason)) == "unknown_scope");
   CHECK(error.message == "unknown scope \"platfrom\"; scopes: all, other, platform");
 }
 
@@ -361,7 +361,7 @@ all = ["web", "edge"]
 [back]
 state_dir = "state"
 )");
-  Engine engine(sup.config_path());
+  EngineFixture engine(sup.config_path());
   auto restricted = request("all", DeployMode::build);
   auto r1 = engine.deploy(restricted).record;
   CHECK(r1.targets == std::vector<std::string>{"web"});
@@ -379,7 +379,7 @@ TEST_CASE("deploy engine: records left unfinished by a crash become interrupted,
   std::string id;
   {
     // A deploy recorded as building, with a build process still running.
-    Engine engine(config);
+    EngineFixture engine(config);
     DeployRecord r;
     r.id = new_deploy_id(common::unix_ms());
     id = r.id;
@@ -392,7 +392,7 @@ TEST_CASE("deploy engine: records left unfinished by a crash become interrupted,
   REQUIRE(wait_until([&] { return read_file("/proc/" + std::to_string(leftover.pid()) + "/environ").find(id) !=
                                   std::string::npos; },
                      5s));
-  Engine restarted(config);  // recover() runs here
+  EngineFixture restarted(config);  // recover() runs here
   auto r = restarted.store->get(id);
   REQUIRE(r.has_value());
   CHECK(r->status == DeployStatus::interrupted);
@@ -405,7 +405,7 @@ TEST_CASE("deploy engine: a pending self-restart is completed by the next instan
   SupervisorFixture sup(platform_config());
   std::string id;
   {
-    Engine engine(sup.config_path());
+    EngineFixture engine(sup.config_path());
     DeployRecord r;
     r.id = new_deploy_id(common::unix_ms());
     id = r.id;
@@ -416,7 +416,7 @@ TEST_CASE("deploy engine: a pending self-restart is completed by the next instan
     r.self_restart = "pending";
     REQUIRE(engine.store->insert(r).ok());
   }
-  Engine next(sup.config_path());
+  EngineFixture next(sup.config_path());
   auto r = next.store->get(id);
   REQUIRE(r.has_value());
   CHECK(r->self_restart == std::optional<std::string>("done"));

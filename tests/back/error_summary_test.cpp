@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "back/diagnostics/summary.hpp"
 #include "back/engine/error_summary.hpp"
 #include "common/text/utf8.hpp"
 
@@ -72,4 +73,29 @@ TEST_CASE("error summary: a failed restart names the service, the error and the 
 TEST_CASE("error summary: progress bars show what a terminal shows", "[unit]") {
   CHECK(clean_line("building 10%\rbuilding 100%") == "building 100%");
   CHECK(clean_line("\x1b[1m\x1b[31merror\x1b[0m: boom") == "error: boom");
+}
+
+TEST_CASE("error summary: a CRLF line keeps its text", "[unit]") {
+  CHECK(clean_line("src/app.ts(1,2): error TS1005: ';' expected.\r") == "src/app.ts(1,2): error TS1005: ';' expected.");
+  auto c = collect({"main.c:3:5: error: expected ';' before 'return'\r"});
+  CHECK(c.telling_lines() == std::vector<std::string>{"main.c:3:5: error: expected ';' before 'return'"});
+}
+
+TEST_CASE("error summary: the collector's analysis names the failing line", "[unit]") {
+  ErrorCollector c("/app");
+  for (const auto* line : {"> tsc -p .", "/app/src/app.ts(12,5): error TS2322: Type 'string' is not assignable.",
+                           " ELIFECYCLE  Command failed with exit code 2."}) {
+    c.add(line);
+  }
+  const auto analysis = c.analysis();
+  REQUIRE(analysis.diagnostics.size() == 2);
+  CHECK(analysis.diagnostics[0].tool == "tsc");
+  CHECK(analysis.diagnostics[0].file == "src/app.ts");
+  CHECK(analysis.diagnostics[0].line == 12);
+  CHECK(analysis.diagnostics[1].follow_on);
+  // The summary of today names the line as the tool printed it; its successor as file:line:col.
+  CHECK(build_failure_summary("failed: exited with code 2", c) ==
+        "build failed: exited with code 2\n/app/src/app.ts(12,5): error TS2322: Type 'string' is not assignable.");
+  CHECK(reship::back::diagnostics::compose_summary("build failed: exited with code 2", analysis) ==
+        "build failed: exited with code 2\nsrc/app.ts:12:5: error TS2322: Type 'string' is not assignable.");
 }

@@ -261,10 +261,12 @@ TEST_CASE("soak: both daemons run a few deploys under valgrind without an error 
     CHECK(f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform"})", "", 60s).status == 200);
   }
   back.signal(SIGTERM);
-  CHECK(back.wait(60s) == 0);
+  const int back_exit = back.wait(60s);
   sup.signal(SIGTERM);
-  CHECK(sup.wait(60s) == 0);
+  const int sup_exit = sup.wait(60s);
   INFO(read_file(f.dir() / "vg-back.log") << read_file(f.dir() / "vg-supervisor.log"));
+  CHECK(back_exit == 0);
+  CHECK(sup_exit == 0);
   CHECK(read_file(f.dir() / "vg-back.log").find("definitely lost") == std::string::npos);
   CHECK(read_file(f.dir() / "vg-supervisor.log").find("ERROR SUMMARY") == std::string::npos);
 }

@@ -5,22 +5,18 @@
 #include <memory>
 #include <string>
 
-#include "back/engine/deploy_service.hpp"
-#include "back/store/deploy_store.hpp"
-#include "back/events/event_bus.hpp"
-#include "back/store/log_store.hpp"
-#include "back/engine/supervisor_client.hpp"
-#include "common/os/child_reaper.hpp"
+#include "back/engine/engine.hpp"
 #include "common/config/config.hpp"
 #include "common/os/uv_handles.hpp"
 
 namespace reship::test {
 
-/// The deploy engine of reship-back, assembled as the daemon assembles it,
-/// on a loop of the test's own, over a config file on disk.
-struct Engine {
-  explicit Engine(const std::string& config_path);
-  ~Engine();
+/// The deploy engine of reship-back, assembled as the daemon assembles it
+/// (back::Engine::open), on a loop of the test's own, over a config file on
+/// disk.
+struct EngineFixture {
+  explicit EngineFixture(const std::string& config_path);
+  ~EngineFixture();
 
   /// Runs the loop until `done()` holds or `timeout` passes; returns done().
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(30));
@@ -36,12 +32,12 @@ struct Engine {
 
   common::uv::Loop loop;
   common::Config config;
-  std::unique_ptr<back::DeployStore> store;
-  std::unique_ptr<back::LogStore> logs;
-  std::unique_ptr<back::EventBus> events;
-  std::unique_ptr<back::SupervisorClient> supervisor;
-  std::unique_ptr<common::ChildReaper> reaper;
-  std::unique_ptr<back::DeployService> service;
+  std::unique_ptr<back::Engine> engine;
+  // The engine's parts, as tests use them.
+  back::DeployStore* store = nullptr;
+  back::LogStore* logs = nullptr;
+  back::EventBus* events = nullptr;
+  back::DeployService* service = nullptr;
 };
 
 back::DeployRequest request(const std::string& scope, back::DeployMode mode = back::DeployMode::deploy,

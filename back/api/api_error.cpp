@@ -1,0 +1,25 @@
+#include "back/api/api_error.hpp"
+
+namespace reship::api {
+namespace {
+
+int http_status_of(back::Refusal::Reason reason) {
+  using Reason = back::Refusal::Reason;
+  switch (reason) {
+    case Reason::unknown_scope: return 400;
+    case Reason::not_found: return 404;
+    case Reason::already_finished:
+    case Reason::restarting: return 409;
+    case Reason::storage_error: return 500;
+    case Reason::shutting_down: return 503;
+  }
+  return 500;
+}
+
+}  // namespace
+
+ApiError api_error(const back::Refusal& refusal) {
+  return {http_status_of(refusal.reason), back::code_of(refusal.reason), refusal.message, refusal.deploy_id};
+}
+
+}  // namespace reship::api

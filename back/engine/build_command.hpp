@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "back/engine/deploy_record.hpp"
+#include "common/config/config.hpp"
+#include "common/os/process_spawn.hpp"
+
+namespace reship::back {
+
+/// A deploy's build as a process to start: its scope's argv from [builds],
+/// run in [back] workdir, with RESHIP_DEPLOY_ID, RESHIP_SCOPE and RESHIP_MODE
+/// in its environment and nothing of reship-back's own (its identity as a
+/// service, its token, its notify socket).
+struct BuildCommand {
+  common::SpawnRequest request;
+  /// The command line, for the log.
+  std::string text;
+  /// Set when the program cannot be found: the build cannot start.
+  std::optional<std::string> error;
+};
+
+/// nullopt when the scope has no build.
+std::optional<BuildCommand> build_command(const common::Config& config, const DeployRecord& record);
+
+}  // namespace reship::back

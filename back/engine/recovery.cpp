@@ -1,0 +1,68 @@
+// DeployService at start-up: what a crash or a restart of reship-back left
+// behind becomes true again.
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "back/engine/deploy_service.hpp"
+#include "common/os/leftovers.hpp"
+#include "common/time.hpp"
+
+namespace reship::back {
+
+void DeployService::recover() {
+  std::vector<DeployRecord> never_started;
+  for (DeployRecord& r : records_.store().unfinished()) {
+    if (r.status == DeployStatus::queued && !r.started_at) {
+      never_started.push_back(std::move(r));
+      continue;
+    }
+    const std::string was = status_name(r.status);
+    const int killed = common::kill_processes_with_env("RESHIP_DEPLOY_ID=" + r.id);
+    r.status = DeployStatus::interrupted;
+    r.finished_at = common::unix_ms();
+    r.queue_position.reset();
+    r.error_summary = "reship-back stopped while this deploy was " + was + "; it did not finish" +
+                      (killed > 0 ? " (" + std::to_string(killed) + " leftover build processes were stopped)" : "");
+    int64_t size = 0;
+    if (logs_.read(r.id, 0, 0, &size)) r.log_bytes = size;
+    r.build_pgid = 0;
+    records_.save(r);
+    spdlog::warn("deploy {}: marked interrupted (it was {} when reship-back stopped)", r.id, was);
+    events_.done(r);
+  }
+  for (DeployRecord& r : records_.store().self_restart_pending()) {
+    // This very process is the restarted instance the record was waiting
+    // for; after an edge bounce, it learns what the new supervisor runs.
+    std::weak_ptr<bool> alive = alive_;
+    self_restart_.learn(r, [this, alive, id = r.id](const SelfRestartOutcome& outcome) {
+      if (!alive.expired()) self_restart_done(id, outcome);
+    });
+  }
+  // Deploys that waited in the queue while reship-back restarted run now,
+  // oldest first, under the usual queue rules.
+  for (auto& r : never_started) resume(std::move(r));
+}
+
+void DeployService::resume(DeployRecord record) {
+  spdlog::info("deploy {}: queued before reship-back restarted; running it now", record.id);
+  // Its time in the queue spans the restart: count it from the record.
+  const int64_t created_mono = common::monotonic_ms() - std::max<int64_t>(0, common::unix_ms() - record.created_at);
+  const QueueEntry entry{record.id, record.scope, record.mode, record.targets};
+  const auto decision = queue_.decide(entry, false);
+  if (decision.action == DeployQueue::Decision::Action::coalesce) {
+    // Two leftovers where one covers the other: the covered one is done by
+    // the other.
+    record.superseded_by = decision.joined_id;
+    auto run = make_run(std::move(record), created_mono);
+    run->end(DeployStatus::cancelled, "covered by deploy " + decision.joined_id + " after a restart");
+    return;
+  }
+  queue_.apply(decision, entry);
+  auto run = make_run(std::move(record), created_mono);
+  if (decision.replaced_id) replace_queued(*run, decision);
+  if (decision.action == DeployQueue::Decision::Action::start) run->start();
+}
+
+}  // namespace reship::back

@@ -1,0 +1,17 @@
+#include "back/engine/refusal.hpp"
+
+namespace reship::back {
+
+const char* code_of(Refusal::Reason reason) {
+  switch (reason) {
+    case Refusal::Reason::unknown_scope: return "unknown_scope";
+    case Refusal::Reason::shutting_down: return "shutting_down";
+    case Refusal::Reason::storage_error: return "storage_error";
+    case Refusal::Reason::not_found: return "not_found";
+    case Refusal::Reason::already_finished: return "already_finished";
+    case Refusal::Reason::restarting: return "restarting";
+  }
+  return "error";
+}
+
+}  // namespace reship::back

@@ -1,0 +1,4 @@
+import { formatPrice } from "./format";
+import { total } from "./cart";
+
+console.log(formatPrice(total([])));

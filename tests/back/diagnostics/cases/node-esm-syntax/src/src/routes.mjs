@@ -1,0 +1,5 @@
+export function routes(app) {
+  app.get("/health", (req, res) => {
+    res.json({ ok: true }
+  });
+}

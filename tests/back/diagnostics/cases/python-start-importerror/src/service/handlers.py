@@ -1,0 +1,5 @@
+from service.models import Order, Invoice
+
+
+def handle(order_id):
+    return Order(order_id)

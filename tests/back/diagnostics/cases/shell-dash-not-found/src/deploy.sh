@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "rendering templates"
+envsubstt < nginx.conf.in > nginx.conf

@@ -1,0 +1,3 @@
+export function port(): number {
+  return Number(process.env.PORT ?? 3000);
+}

@@ -1,0 +1,3 @@
+import { renderCart } from "./components/cart";
+
+document.querySelector("#app")!.innerHTML = renderCart([]);

@@ -1,0 +1,4 @@
+import { total } from "./cart";
+import { formatPrice } from "./format";
+
+console.log(formatPrice(total([])));

@@ -1,0 +1,4 @@
+export function formatPrice(cents) {
+  const dollars = cents / 100
+  return `$${dollars.toFixed(2)`;
+}
