@@ -1,15 +1,23 @@
 #include "cli/cli_context.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 namespace reship::cli {
 
 common::Result<const common::Config*> CliContext::config() {
   if (config_) return &*config_;
-  auto load = common::load_config(common::default_config_path(config_flag));
+  const auto path = common::default_config_path(config_flag);
+  auto load = common::load_config(path);
   if (!load.config) {
     std::string message = "cannot use the config:";
     for (const auto& p : load.problems) message += "\n  " + p.to_string();
+    const char* env = std::getenv("RESHIP_CONFIG");
+    std::error_code ec;
+    if (config_flag.empty() && (env == nullptr || *env == '\0') && !std::filesystem::exists(path, ec)) {
+      message += std::string("\n  (looked for ./reship.toml, then ") + common::kSystemConfigPath + ")";
+    }
     return common::Error{message};
   }
   config_ = std::move(load.config);

@@ -25,11 +25,52 @@ constexpr common::Millis kFlushLimit{2000};
 // How long a shutdown waits, past the longest stop timeout, for processes
 // that were sent SIGKILL.
 constexpr common::Millis kStuckGrace{5000};
+// A start whose services are ready within this long has nothing to explain:
+// the STATUS= progress of an activating unit begins after it.
+constexpr common::Millis kStatusDelay{1000};
 
 std::string names_of(const std::vector<std::unique_ptr<Service>>& services) {
   std::string out;
   for (const auto& s : services) out += (out.empty() ? "" : ", ") + s->name();
   return out;
+}
+
+// Why `service` is not ready yet, for the STATUS= systemd shows while the
+// unit is activating ("not ready (tcp 127.0.0.1:3002)").
+std::string waiting_reason(const Service& service) {
+  const auto& ready = service.config().ready;
+  const auto st = service.status();
+  std::string last_exit;
+  if (st.last_exit) {
+    last_exit = st.last_exit->signal ? "killed by SIG" + *st.last_exit->signal
+                                     : "exit code " + std::to_string(st.last_exit->code.value_or(0));
+  }
+  switch (service.state()) {
+    case ServiceState::starting:
+      switch (ready.kind) {
+        case common::Readiness::Kind::notify:
+          return "not ready (no READY=1 yet)";
+        case common::Readiness::Kind::tcp:
+          return "not ready (tcp " + ready.host + ":" + std::to_string(ready.port) + ")";
+        case common::Readiness::Kind::http:
+          return "not ready (http " + ready.host + ":" + std::to_string(ready.port) + ready.path + ")";
+        case common::Readiness::Kind::none:
+          return "starting";
+      }
+      return "starting";
+    case ServiceState::backoff:
+      return "restarting after " + (last_exit.empty() ? "a failed start" : last_exit) + " (" +
+             std::to_string(st.restarts) + (st.restarts == 1 ? " restart)" : " restarts)");
+    case ServiceState::exited:
+      return "exited" + (last_exit.empty() ? "" : " (" + last_exit + ")") + ", not restarted by its restart policy";
+    case ServiceState::stopping:
+      return "stopping";
+    case ServiceState::stopped:
+      return "stopped";
+    case ServiceState::running:
+      return "ready";
+  }
+  return "";
 }
 
 }  // namespace
@@ -44,7 +85,8 @@ Supervisor::Supervisor(uv_loop_t* loop, common::Config config)
       sigterm_(loop),
       sigint_(loop),
       sighup_(loop),
-      exit_timer_(loop) {
+      exit_timer_(loop),
+      status_timer_(loop) {
   context_.loop = loop;
   context_.reaper = &reaper_;
   context_.out = &out_;
@@ -90,6 +132,12 @@ common::Result<void> Supervisor::start() {
     if (s->config().autostart) s->start([](const StartOutcome&) {});
   }
   maybe_notify_ready();
+  if (!ready_notified_) {
+    status_timer_.start(kStatusDelay, [this] {
+      status_due_ = true;
+      maybe_notify_ready();
+    });
+  }
   return {};
 }
 
@@ -253,10 +301,30 @@ void Supervisor::on_state_change(const Service& service) {
 
 void Supervisor::maybe_notify_ready() {
   if (ready_notified_ || shutting_down_) return;
+  size_t ready = 0;
+  size_t autostart = 0;
+  const Service* waiting = nullptr;
   for (const auto& s : services_) {
-    if (s->config().autostart && !s->ready()) return;
+    if (!s->config().autostart) continue;
+    ++autostart;
+    if (s->ready()) {
+      ++ready;
+    } else if (waiting == nullptr) {
+      waiting = s.get();
+    }
+  }
+  if (waiting != nullptr) {
+    // While the unit is activating, `systemctl status` shows the last
+    // STATUS=: which service it waits for and why. Sent on changes only.
+    if (!status_due_) return;
+    std::string status = "STATUS=waiting for " + waiting->name() + ": " + waiting_reason(*waiting) + "; " +
+                         std::to_string(ready) + " of " + std::to_string(autostart) + " services ready";
+    if (status != status_sent_ && common::sd_notify(status)) spdlog::debug("told systemd: {}", status);
+    status_sent_ = std::move(status);
+    return;
   }
   ready_notified_ = true;
+  status_timer_.stop();
   if (common::sd_notify("READY=1\nSTATUS=all services ready")) spdlog::debug("told systemd: READY=1");
 }
 
@@ -277,6 +345,7 @@ void Supervisor::shut_down(int exit_code) {
   if (shutting_down_ || finished_) return;
   shutting_down_ = true;
   exit_code_ = exit_code;
+  status_timer_.stop();
   common::sd_notify("STOPPING=1");
   spdlog::info("stopping every service");
   stopping_ = services_.size();

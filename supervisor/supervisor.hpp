@@ -65,6 +65,7 @@ class Supervisor {
   common::uv::Signal sigint_;
   common::uv::Signal sighup_;
   common::uv::Timer exit_timer_;
+  common::uv::Timer status_timer_;  // when the STATUS= progress may begin
   struct Subscriber {
     std::weak_ptr<ControlConnection> conn;
     std::optional<std::string> id;
@@ -72,6 +73,8 @@ class Supervisor {
   std::vector<Subscriber> subscribers_;
   int64_t started_ms_ = 0;
   bool ready_notified_ = false;
+  bool status_due_ = false;
+  std::string status_sent_;  // the last STATUS= before READY=1
   bool shutting_down_ = false;
   bool finished_ = false;
   int exit_code_ = 0;

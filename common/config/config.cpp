@@ -43,6 +43,13 @@ std::string ConfigProblem::to_string() const { return file + ":" + std::to_strin
 std::filesystem::path default_config_path(const std::string& flag_value) {
   if (!flag_value.empty()) return flag_value;
   if (const char* env = std::getenv("RESHIP_CONFIG"); env != nullptr && *env != '\0') return env;
+  // The system-wide config (where systemd/README.md installs it) serves a
+  // shell that has none of its own: `reship ps` as root on a systemd host.
+  // A ./reship.toml still comes first, and with neither the messages name it.
+  std::error_code ec;
+  if (!std::filesystem::exists("reship.toml", ec) && std::filesystem::is_regular_file(kSystemConfigPath, ec)) {
+    return kSystemConfigPath;
+  }
   return "reship.toml";
 }
 

@@ -131,7 +131,12 @@ ConfigLoad load_config(const std::filesystem::path& file);
 /// and is the base of relative paths.
 ConfigLoad load_config_text(std::string_view text, const std::filesystem::path& file);
 
-/// The config path a binary uses: --config if given, else $RESHIP_CONFIG, else ./reship.toml.
+/// The system-wide config, used when there is no ./reship.toml.
+inline constexpr const char* kSystemConfigPath = "/etc/reship/reship.toml";
+
+/// The config path a binary uses: --config if given, else $RESHIP_CONFIG,
+/// else ./reship.toml when it exists, else /etc/reship/reship.toml when that
+/// exists, else ./reship.toml (which the messages then name).
 std::filesystem::path default_config_path(const std::string& flag_value);
 
 /// Parses "TERM", "SIGTERM" or a number; returns 0 for an unknown name.

@@ -2,6 +2,7 @@
 // a restart loop that does what `restart: unless-stopped` does.
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -229,4 +230,109 @@ TEST_CASE("docker entrypoint: under a restart loop, an edge restart brings a new
   require(loop.wait(15s) == 0, "the loop ends with the supervisor's exit code 0");
   CHECK(read_file(dir / "exits") == "75\n0\n");
   CHECK(wait_until([&] { return processes_with_env(tag).empty(); }, 5s));
+}
+
+namespace {
+
+// A stand-in for reship-supervisor that says who and how it was started:
+// `--check` passes, anything else prints uid, umask and the arguments.
+std::string fake_supervisor(const TempDir& dir) {
+  const auto path = dir.write("fake-supervisor",
+                              "#!/bin/sh\ncase \" $* \" in *' --check '*) exit 0 ;; esac\n"
+                              "echo \"uid=$(id -u) umask=$(umask) args=$*\"\n");
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                         std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                         std::filesystem::perms::others_exec);
+  return path.string();
+}
+
+// Lets every user into `dir` (TempDir makes it 0700), for the tests that
+// run as another user.
+void open_to_all(const TempDir& dir) {
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                               std::filesystem::perms::group_exec |
+                                               std::filesystem::perms::others_read |
+                                               std::filesystem::perms::others_exec);
+}
+
+}  // namespace
+
+TEST_CASE("docker entrypoint: --config among the flags is the config, given once to the supervisor", "[packaging]") {
+  TempDir dir;
+  dir.write("other.toml", "[supervisor]\nsocket = \"run/sv.sock\"\n");
+  auto env = entrypoint_env(dir);  // RESHIP_CONFIG names a file that does not exist
+  env.erase("RESHIP_BACK");
+  const std::string other = (dir / "other.toml").string();
+  // The real supervisor: a second --config would be a usage error.
+  for (const auto& flags : std::vector<std::vector<std::string>>{{"--config", other, "--check"},
+                                                                  {"--config=" + other, "--check"},
+                                                                  {"-c", other, "--check"}}) {
+    std::vector<std::string> argv{entrypoint()};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    const auto r = run_command(argv, 30s, env);
+    INFO(flags[0] << "\n" << r.out << r.err);
+    CHECK(r.exit_code == 0);
+  }
+  // Without one, the entrypoint adds RESHIP_CONFIG's, and files the services
+  // create are not for everyone (umask 027).
+  env["RESHIP_SUPERVISOR"] = fake_supervisor(dir);
+  env["RESHIP_CONFIG"] = other;
+  const auto plain = run_command({entrypoint(), "--log-format", "json"}, 30s, env);
+  INFO(plain.out << plain.err);
+  CHECK(plain.exit_code == 0);
+  CHECK_THAT(plain.out, Catch::EndsWith("umask=0027 args=--config " + other + " --log-format json\n"));
+}
+
+TEST_CASE("docker entrypoint: a state directory it cannot write stops it with what to do", "[packaging]") {
+  if (::geteuid() != 0 || !have_tool("setpriv")) {
+    WARN("skipped: needs root and setpriv, to run the entrypoint as another user");
+    return;
+  }
+  TempDir dir;
+  open_to_all(dir);
+  dir.write("reship.toml", "[supervisor]\nsocket = \"run/sv.sock\"\n");
+  std::filesystem::create_directory(dir / "state");  // root's, 0755: not nobody's to write
+  auto env = entrypoint_env(dir);
+  env["RESHIP_SUPERVISOR"] = fake_supervisor(dir);
+  env["RESHIP_STATE_DIR"] = (dir / "state").string();
+  env.erase("RESHIP_BACK");
+  const auto r = run_command(
+      {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", entrypoint()}, 30s, env);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains((dir / "state").string() + " (owner 0:0) is not writable by uid 65534:65534"));
+  CHECK_THAT(r.err, Catch::Contains("chown -R 65534:65534 the directory mounted there, or start the container once "
+                                    "as root"));
+  CHECK(r.out.empty());  // the supervisor never started
+}
+
+TEST_CASE("docker entrypoint: started as root, it hands the state directory over and drops to RESHIP_USER",
+          "[packaging]") {
+  if (::geteuid() != 0 || !have_tool("setpriv")) {
+    WARN("skipped: needs root and setpriv");
+    return;
+  }
+  TempDir dir;
+  open_to_all(dir);
+  dir.write("reship.toml", "[supervisor]\nsocket = \"run/sv.sock\"\n");
+  dir.write("state/deploys.db", "");  // root's, as a bind mount from the host may be
+  auto env = entrypoint_env(dir);
+  env["RESHIP_SUPERVISOR"] = fake_supervisor(dir);
+  env["RESHIP_STATE_DIR"] = (dir / "state").string();
+  env["RESHIP_USER"] = "nobody";
+  env.erase("RESHIP_BACK");
+  const auto r = run_command({entrypoint()}, 30s, env);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("giving " + (dir / "state").string() + " to nobody (65534:65534)"));
+  CHECK_THAT(r.out, Catch::StartsWith("uid=65534 "));
+  for (const char* path : {"state", "state/deploys.db"}) {
+    struct stat st{};
+    REQUIRE(::stat((dir / path).c_str(), &st) == 0);
+    CHECK(st.st_uid == 65534);
+  }
+  // RESHIP_USER=root keeps root, for services with `user =`.
+  env["RESHIP_USER"] = "root";
+  const auto as_root = run_command({entrypoint()}, 30s, env);
+  CHECK_THAT(as_root.out, Catch::StartsWith("uid=0 "));
 }
