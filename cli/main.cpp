@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   app.add_option("--url", ctx.url_flag, "reship-back's address (default: the first [back] listen of the config)");
   app.add_option("--token-file", ctx.token_file, "file holding the bearer token (default: $RESHIP_TOKEN)");
   app.footer("Run `reship COMMAND --help` for a command's options.");
-  app.add_option("-c,--config", ctx.config_flag, "config file (default: $RESHIP_CONFIG, else ./reship.toml)");
+  app.add_option("-c,--config", ctx.config_flag, "config file (default: $RESHIP_CONFIG, else ./reship.toml, else /etc/reship/reship.toml)");
   app.add_option("--socket", ctx.socket_flag, "the supervisor's control socket (default: from the config)");
   app.require_subcommand(1);
   int exit_code = cli::kExitOk;

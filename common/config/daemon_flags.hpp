@@ -18,7 +18,7 @@ struct DaemonFlags {
   std::string log_level = "info";
 
   void add_to(CLI::App& app, const std::string& program) {
-    app.add_option("-c,--config", config, "config file (default: $RESHIP_CONFIG, else ./reship.toml)");
+    app.add_option("-c,--config", config, "config file (default: $RESHIP_CONFIG, else ./reship.toml, else /etc/reship/reship.toml)");
     app.add_flag("--check", check, "validate the config, print every problem as PATH:LINE: message, exit 0 or 2");
     app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
