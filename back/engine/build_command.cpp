@@ -1,6 +1,8 @@
 #include "back/engine/build_command.hpp"
 
 #include <fmt/format.h>
+
+#include "back/diagnostics/structured.hpp"
 #include <fmt/ranges.h>
 
 namespace reship::back {
@@ -10,7 +12,8 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 
 }  // namespace
 
-std::optional<BuildCommand> build_command(const common::Config& config, const DeployRecord& record) {
+std::optional<BuildCommand> build_command(const common::Config& config, const DeployRecord& record,
+                                          const std::filesystem::path& diagnostics_dir) {
   auto it = config.builds.find(record.scope);
   if (it == config.builds.end()) return std::nullopt;
   const std::vector<std::string>& argv = it->second;
@@ -21,6 +24,7 @@ std::optional<BuildCommand> build_command(const common::Config& config, const De
   common::set_env(env, "RESHIP_DEPLOY_ID", record.id);
   common::set_env(env, "RESHIP_SCOPE", record.scope);
   common::set_env(env, "RESHIP_MODE", mode_name(record.mode));
+  common::set_env(env, diagnostics::kDiagnosticsDirEnv, diagnostics_dir.string());
   const std::string path = common::get_env(env, "PATH");
   auto program = common::resolve_command(argv[0], config.back.workdir, path.empty() ? kDefaultPath : path);
   if (!program) {

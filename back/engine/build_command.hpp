@@ -21,7 +21,9 @@ struct BuildCommand {
   std::optional<std::string> error;
 };
 
-/// nullopt when the scope has no build.
-std::optional<BuildCommand> build_command(const common::Config& config, const DeployRecord& record);
+/// nullopt when the scope has no build. `diagnostics_dir` goes into the
+/// environment as RESHIP_DIAGNOSTICS_DIR.
+std::optional<BuildCommand> build_command(const common::Config& config, const DeployRecord& record,
+                                          const std::filesystem::path& diagnostics_dir);
 
 }  // namespace reship::back

@@ -38,6 +38,8 @@ void DeployEvents::done(const DeployRecord& r) {
     w.field("ok", r.status == DeployStatus::succeeded).field("status", status_name(r.status));
     w.field("exitCode", r.exit_code).field("durationMs", r.duration_ms).field("errorSummary", r.error_summary);
     w.field("selfRestart", r.self_restart);
+    w.key("diagnostics");
+    diagnostics::write_diagnostics(w, r.diagnostics);
   });
 }
 

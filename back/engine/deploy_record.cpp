@@ -91,11 +91,14 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
   w.field("exitCode", r.exit_code);
   w.field("signal", r.signal);
   w.field("errorSummary", r.error_summary);
+  w.key("diagnostics");
+  diagnostics::write_diagnostics(w, r.diagnostics);
   w.key("restarts").begin_array();
   for (const auto& e : r.restarts) {
     w.begin_object().field("service", e.service).field("ok", e.ok).field("pid", e.pid).field("durationMs", e.duration_ms);
     if (!e.ok) w.field("error", e.error);
     if (e.killed) w.field("killed", true);
+    if (!e.output.empty()) w.field("output", e.output);
     w.end_object();
   }
   w.end_array();

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "back/diagnostics/diagnostic.hpp"
+
 namespace reship::back {
 
 enum class DeployStatus { queued, building, restarting, succeeded, failed, cancelled, interrupted };
@@ -33,6 +35,8 @@ struct RestartEntry {
   int64_t duration_ms = 0;
   std::string error;  // when !ok
   bool killed = false;
+  /// When !ok: the service's last output, as the supervisor sent it.
+  std::string output;
 };
 
 struct DeployRecord {
@@ -53,6 +57,8 @@ struct DeployRecord {
   std::optional<int> exit_code;
   std::optional<std::string> signal;
   std::optional<std::string> error_summary;
+  /// What the failed step's output said, the first cause first (up to 20).
+  std::vector<diagnostics::Diagnostic> diagnostics;
   std::vector<RestartEntry> restarts;
   std::optional<std::string> self_restart;  // "pending", then "done"
   int64_t log_bytes = 0;

@@ -1,12 +1,17 @@
 #include "back/engine/deploy_run.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
+
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "back/engine/build_command.hpp"
+#include "back/diagnostics/structured.hpp"
+#include "back/diagnostics/summary.hpp"
 #include "back/engine/error_summary.hpp"
 #include "common/time.hpp"
 
@@ -62,7 +67,11 @@ void DeployRun::start() {
 }
 
 void DeployRun::run_build() {
-  auto command = build_command(ctx_.config, record_);
+  // An empty folder of its own, where the build may leave SARIF or GCC JSON.
+  std::error_code ec;
+  std::filesystem::remove_all(diagnostics_dir(), ec);
+  std::filesystem::create_directories(diagnostics_dir(), ec);
+  auto command = build_command(ctx_.config, record_, diagnostics_dir());
   if (!command) {
     note("no build configured for scope " + record_.scope + ": skipping the build step");
     build_ms_ = 0;
@@ -115,14 +124,17 @@ void DeployRun::on_build_done(BuildResult result) {
     const std::string how = "timed out after " + common::format_duration(ctx_.config.back.build_timeout) +
                             " (stopped with SIGTERM" + (result.killed ? ", then SIGKILL)" : ")");
     note("build " + how);
-    finish(DeployStatus::failed, build_failure_summary(how, collect_errors()));
+    fail_build("build " + how);
     return;
   }
   const bool ok = WIFEXITED(result.wait_status) && WEXITSTATUS(result.wait_status) == 0;
   const std::string how = common::describe_wait_status(result.wait_status);
   note("build " + how + " after " + seconds_text(*build_ms_));
   if (!ok) {
-    finish(DeployStatus::failed, build_failure_summary("failed: " + how, collect_errors()));
+    // reship stops builds with SIGTERM (then SIGKILL) only when it says so
+    // above; a SIGKILL from elsewhere is most often the kernel's OOM killer.
+    const bool killed_outside = WIFSIGNALED(result.wait_status) && WTERMSIG(result.wait_status) == SIGKILL;
+    fail_build(killed_outside ? "build failed: killed by SIGKILL (out of memory?)" : "build failed: " + how);
     return;
   }
   if (!mode_includes(r.mode, DeployMode::restart) || r.targets.empty()) {
@@ -169,14 +181,33 @@ void DeployRun::run_restarts() {
 
 void DeployRun::on_restart_done(const ipc::RestartDone& done) {
   if (phase_ != Phase::restarting) return;
-  const RestartEntry entry{done.service, done.ok, done.pid, done.duration_ms, done.error, done.killed};
+  const RestartEntry entry{done.service, done.ok, done.pid, done.duration_ms, done.error, done.killed,
+                           done.ok ? std::string() : done.output};
   record_.restarts.push_back(entry);
   if (done.ok) {
     note(done.service + " restarted: pid " + std::to_string(done.pid.value_or(0)) + " in " +
          std::to_string(done.duration_ms) + " ms" + (done.killed ? " (SIGKILLed after its stop timeout)" : ""));
   } else {
     note(done.service + " failed to restart: " + done.error);
-    restart_failures_.push_back(restart_failure_summary(done.service, done.error, done.output));
+    // The service's own last words, in the deploy's log as it printed them.
+    if (log_ && !done.output.empty()) {
+      log_->begin_read(LogStream::err, common::unix_ms());
+      size_t start = 0;
+      while (start < done.output.size()) {
+        size_t end = done.output.find('\n', start);
+        if (end == std::string::npos) end = done.output.size();
+        log_->line("[" + done.service + "] " + done.output.substr(start, end - start));
+        start = end + 1;
+      }
+      log_->end_read();
+    }
+    const auto* service = ctx_.config.find_service(done.service);
+    auto failure = diagnostics::analyze_restart_failure(done.service, done.error, done.output,
+                                                        service ? service->cwd.string() : std::string());
+    restart_failures_.push_back(std::move(failure.summary));
+    for (auto& d : failure.diagnostics) {
+      if (record_.diagnostics.size() < diagnostics::Analyzer::kMaxDiagnostics) record_.diagnostics.push_back(std::move(d));
+    }
   }
   ctx_.records.save(record_);
   ctx_.events.restart_done(id(), entry);
@@ -283,6 +314,8 @@ void DeployRun::finish(DeployStatus status, std::optional<std::string> summary) 
     log_.reset();
   }
   ctx_.records.save(r);
+  std::error_code ec;
+  std::filesystem::remove_all(diagnostics_dir(), ec);  // read, if it was wanted
   spdlog::info("deploy {}: {}{}", r.id, status_name(status),
                r.error_summary ? ": " + r.error_summary->substr(0, r.error_summary->find('\n')) : "");
   if (status == DeployStatus::cancelled) ctx_.events.cancelled(r);
@@ -354,14 +387,24 @@ void DeployRun::note(const std::string& text) {
   record_.log_bytes = log_->bytes();
 }
 
-ErrorCollector DeployRun::collect_errors() const {
+void DeployRun::fail_build(const std::string& headline) {
   // Read back from the log on failure only: scanning every line as it
   // streams by would tax every build for the sake of the failed ones.
-  ErrorCollector collector;
+  ErrorCollector collector(ctx_.config.back.workdir.string());
   ctx_.logs.for_each_line(id(), kErrorScanBytes, [&](std::string_view line) {
     if (line.substr(0, 9) != "[reship] ") collector.add(line);
   });
-  return collector;
+  // What the build wrote about itself comes first (RESHIP_DIAGNOSTICS_DIR).
+  auto structured = diagnostics::read_diagnostics_dir(diagnostics_dir());
+  for (const auto& problem : structured.problems) spdlog::warn("deploy {}: {}", id(), problem);
+  collector.analyzer().add_structured(std::move(structured.diagnostics));
+  const auto analysis = collector.analysis();
+  record_.diagnostics = analysis.diagnostics;
+  finish(DeployStatus::failed, diagnostics::compose_summary(headline, analysis));
+}
+
+std::filesystem::path DeployRun::diagnostics_dir() const {
+  return ctx_.config.back.state_dir / "diagnostics" / id();
 }
 
 }  // namespace reship::back

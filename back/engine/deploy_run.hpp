@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -135,7 +136,12 @@ class DeployRun : public std::enable_shared_from_this<DeployRun> {
   void on_restart_failure(const common::Error& error);
   void finish(DeployStatus status, std::optional<std::string> summary);
   void note(const std::string& text);
-  ErrorCollector collect_errors() const;
+  /// Ends a failed build: its diagnostics (what it wrote in its diagnostics
+  /// folder first, then what its output says) and an errorSummary under
+  /// `headline`.
+  void fail_build(const std::string& headline);
+  /// Where the build may write SARIF or GCC JSON (RESHIP_DIAGNOSTICS_DIR).
+  std::filesystem::path diagnostics_dir() const;
 
   DeployContext& ctx_;
   DeployRecord record_;

@@ -4,6 +4,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
+#include "back/diagnostics/diagnostic.hpp"
 #include "common/text/json_read.hpp"
 #include "common/text/json_writer.hpp"
 
@@ -34,7 +37,8 @@ CREATE TABLE IF NOT EXISTS deploys (
   log_bytes INTEGER NOT NULL,
   joined INTEGER NOT NULL,
   superseded_by TEXT,
-  build_pgid INTEGER NOT NULL
+  build_pgid INTEGER NOT NULL,
+  extra TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS deploys_by_status ON deploys(status, seq);
 CREATE INDEX IF NOT EXISTS deploys_by_scope ON deploys(scope, seq);
@@ -45,7 +49,33 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 constexpr const char* kColumns =
     "id, status, scope, mode, targets, requested_by, session_id, reason, created_at, started_at, finished_at, "
     "queued_ms, duration_ms, exit_code, signal, error_summary, restarts, self_restart, log_bytes, joined, "
-    "superseded_by, build_pgid";
+    "superseded_by, build_pgid, extra";
+
+// Columns added since the first release, with what rows written before them
+// read as. A database of an older reship-back gains them when opened.
+constexpr std::pair<const char*, const char*> kAddedColumns[] = {
+    {"extra", "TEXT NOT NULL DEFAULT '{}'"},
+};
+
+// The fields of the second wave that no query filters on, as one JSON
+// object (so that adding one needs no new column).
+std::string extra_json(const DeployRecord& r) {
+  common::JsonWriter w;
+  w.begin_object().key("diagnostics");
+  diagnostics::write_diagnostics(w, r.diagnostics);
+  w.end_object();
+  return std::move(w).str();
+}
+
+void read_extra(const std::string& json, DeployRecord& r) {
+  simdjson::dom::parser parser;
+  auto doc = common::parse_json(parser, json);
+  if (!doc) return;
+  simdjson::dom::element diags;
+  if (!(*doc)["diagnostics"].get(diags)) {
+    if (auto parsed = diagnostics::parse_diagnostics_json(simdjson::minify(diags))) r.diagnostics = std::move(*parsed);
+  }
+}
 
 std::string targets_json(const std::vector<std::string>& targets) {
   common::JsonWriter w;
@@ -64,13 +94,14 @@ std::string restarts_json(const std::vector<RestartEntry>& restarts) {
         .field("durationMs", e.duration_ms)
         .field("error", e.error)
         .field("killed", e.killed)
+        .field("output", e.output)
         .end_object();
   }
   w.end_array();
   return std::move(w).str();
 }
 
-// Binds the record's fields to ?1..?22 in kColumns order.
+// Binds the record's fields to ?1..?23 in kColumns order.
 void bind_record(sqlite3_stmt* s, const DeployRecord& r) {
   const auto text = [s](int i, const std::string& v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); };
   const auto opt_text = [&](int i, const std::optional<std::string>& v) {
@@ -101,6 +132,7 @@ void bind_record(sqlite3_stmt* s, const DeployRecord& r) {
   sqlite3_bind_int64(s, 20, r.joined);
   opt_text(21, r.superseded_by);
   sqlite3_bind_int64(s, 22, r.build_pgid);
+  text(23, extra_json(r));
 }
 
 std::string column_text(sqlite3_stmt* s, int i) {
@@ -160,6 +192,7 @@ DeployRecord read_record(sqlite3_stmt* s, simdjson::dom::parser& parser) {
         e.duration_ms = f.integer("durationMs").value_or(0);
         e.error = std::string(f.string("error").value_or(""));
         e.killed = f.boolean("killed").value_or(false);
+        e.output = std::string(f.string("output").value_or(""));
         r.restarts.push_back(std::move(e));
       }
     }
@@ -169,6 +202,7 @@ DeployRecord read_record(sqlite3_stmt* s, simdjson::dom::parser& parser) {
   r.joined = static_cast<int>(sqlite3_column_int64(s, 20));
   r.superseded_by = column_opt_text(s, 21);
   r.build_pgid = static_cast<int>(sqlite3_column_int64(s, 22));
+  read_extra(column_text(s, 23), r);
   return r;
 }
 
@@ -231,6 +265,7 @@ common::Result<std::unique_ptr<DeployStore>> DeployStore::open(const std::filesy
     }
     return common::Error{"cannot set up the deploy database " + p + ": " + message};
   }
+  if (auto added = store->add_columns(); !added) return std::move(added).error();
   if (auto prepared = store->prepare_statements(); !prepared) return std::move(prepared).error();
   return store;
 }
@@ -241,15 +276,33 @@ DeployStore::~DeployStore() {
   sqlite3_close(db_);
 }
 
+common::Result<void> DeployStore::add_columns() {
+  std::vector<std::string> have;
+  sqlite3_stmt* info = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA table_info(deploys)", -1, &info, nullptr) != SQLITE_OK) {
+    return db_error("cannot read the columns of the deploys table");
+  }
+  while (sqlite3_step(info) == SQLITE_ROW) have.push_back(column_text(info, 1));
+  sqlite3_finalize(info);
+  for (const auto& [name, type] : kAddedColumns) {
+    if (std::find(have.begin(), have.end(), name) != have.end()) continue;
+    const std::string sql = std::string("ALTER TABLE deploys ADD COLUMN ") + name + " " + type;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return db_error(std::string("cannot add the column ") + name + " to an older deploys table");
+    }
+  }
+  return {};
+}
+
 common::Result<void> DeployStore::prepare_statements() {
   const std::string cols = kColumns;
   const std::string insert = "INSERT INTO deploys (" + cols +
-                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
+                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)";
   const std::string update =
       "UPDATE deploys SET status=?2, scope=?3, mode=?4, targets=?5, requested_by=?6, session_id=?7, reason=?8, "
       "created_at=?9, started_at=?10, finished_at=?11, queued_ms=?12, duration_ms=?13, exit_code=?14, signal=?15, "
       "error_summary=?16, restarts=?17, self_restart=?18, log_bytes=?19, joined=?20, superseded_by=?21, "
-      "build_pgid=?22 WHERE id=?1";
+      "build_pgid=?22, extra=?23 WHERE id=?1";
   const std::string select = "SELECT seq, " + cols + " FROM deploys ";
   const std::pair<sqlite3_stmt**, std::string> statements[] = {
       {&insert_, insert},

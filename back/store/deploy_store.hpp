@@ -67,6 +67,7 @@ class DeployStore final : public SeqSource {
  private:
   DeployStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   common::Result<void> prepare_statements();
+  common::Result<void> add_columns();
   std::vector<DeployRecord> query(sqlite3_stmt* stmt);
   common::Error db_error(const std::string& what) const;
 

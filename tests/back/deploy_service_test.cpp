@@ -291,8 +291,17 @@ state_dir = "state"
   CHECK_FALSE(r.restarts[0].ok);
   CHECK(*r.error_summary ==
         "restart of web failed: exited with code 1 before it was ready\n"
-        "TypeError: Cannot read properties of undefined (reading 'port')\n"
-        "    at loadConfig (/app/dist/server.js:12:34)");
+        "/app/dist/server.js:12:34: error: TypeError: Cannot read properties of undefined (reading 'port')");
+  // The stack trace as the supervisor sent it, in the record and in the log.
+  CHECK_THAT(r.restarts[0].output, Catch::Contains("    at loadConfig (/app/dist/server.js:12:34)"));
+  REQUIRE_FALSE(r.diagnostics.empty());
+  CHECK(r.diagnostics[0].tool == "node");
+  CHECK(r.diagnostics[0].file == "/app/dist/server.js");
+  CHECK(r.diagnostics[0].line == 12);
+  CHECK(r.diagnostics[0].column == 34);
+  const std::string log = read_file(engine.logs->dir() / (r.id + ".log"));
+  CHECK_THAT(log, Catch::Contains("[web] TypeError: Cannot read properties of undefined (reading 'port')\n"));
+  CHECK_THAT(log, Catch::Contains("[web]     at loadConfig (/app/dist/server.js:12:34)\n"));
 }
 
 TEST_CASE("deploy engine: a supervisor that is not there fails the deploy with the socket and the OS error",

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
 #include <fstream>
 
 #include "back/store/deploy_store.hpp"
@@ -37,7 +39,16 @@ TEST_CASE("deploy store: a record round-trips with every field", "[unit]") {
   r.duration_ms = 4997;
   r.exit_code = 2;
   r.error_summary = "build failed: exited with code 2\nerror: x";
-  r.restarts.push_back({"web", false, std::nullopt, 120, "exited with code 1 before it was ready", true});
+  r.restarts.push_back({"web", false, std::nullopt, 120, "exited with code 1 before it was ready", true,
+                        "TypeError: x is undefined\n    at main (/app/server.js:3:7)"});
+  diagnostics::Diagnostic d;
+  d.tool = "tsc";
+  d.file = "src/app.ts";
+  d.line = 12;
+  d.column = 5;
+  d.code = "TS2322";
+  d.message = "Type 'string' is not assignable to type 'number'.";
+  r.diagnostics.push_back(d);
   r.self_restart = "pending";
   r.log_bytes = 1234;
   r.joined = 2;
@@ -49,7 +60,47 @@ TEST_CASE("deploy store: a record round-trips with every field", "[unit]") {
   CHECK(record_json(*back) == record_json(r));
   CHECK(back->restarts.at(0).killed);
   CHECK(back->restarts.at(0).error == r.restarts[0].error);
+  CHECK(back->restarts.at(0).output == r.restarts[0].output);
+  REQUIRE(back->diagnostics.size() == 1);
+  CHECK(back->diagnostics[0].file == "src/app.ts");
+  CHECK(back->diagnostics[0].line == 12);
   CHECK_FALSE((*store)->get("d-404").has_value());
+}
+
+TEST_CASE("deploy store: a database of an older reship-back gains the new columns, its records intact", "[unit]") {
+  TempDir dir;
+  {
+    // The first release's table, with a record in it.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "deploys.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "CREATE TABLE deploys (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+                         "status TEXT NOT NULL, scope TEXT NOT NULL, mode TEXT NOT NULL, targets TEXT NOT NULL, "
+                         "requested_by TEXT NOT NULL, session_id TEXT NOT NULL, reason TEXT NOT NULL, "
+                         "created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, queued_ms INTEGER "
+                         "NOT NULL, duration_ms INTEGER NOT NULL, exit_code INTEGER, signal TEXT, error_summary TEXT, "
+                         "restarts TEXT NOT NULL, self_restart TEXT, log_bytes INTEGER NOT NULL, joined INTEGER NOT "
+                         "NULL, superseded_by TEXT, build_pgid INTEGER NOT NULL);"
+                         "INSERT INTO deploys (id, status, scope, mode, targets, requested_by, session_id, reason, "
+                         "created_at, queued_ms, duration_ms, restarts, log_bytes, joined, build_pgid) VALUES "
+                         "('d-old', 'succeeded', 'platform', 'deploy', '[\"web\"]', 'agent', '', '', 1, 0, 40, "
+                         "'[]', 10, 0, 0);",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = DeployStore::open(dir / "deploys.db");
+  REQUIRE(store.ok());
+  auto old = (*store)->get("d-old");
+  REQUIRE(old.has_value());
+  CHECK(old->status == DeployStatus::succeeded);
+  CHECK(old->diagnostics.empty());
+  DeployRecord r = record("d-new", "platform", DeployStatus::failed);
+  diagnostics::Diagnostic d;
+  d.tool = "gcc";
+  d.message = "expected ';'";
+  r.diagnostics.push_back(d);
+  REQUIRE((*store)->insert(r).ok());
+  CHECK((*store)->get("d-new")->diagnostics.size() == 1);
 }
 
 TEST_CASE("deploy store: newest first, filtered, with a cursor", "[unit]") {

@@ -63,7 +63,7 @@ TEST_CASE("reship deploy: a failed build exits 1 with the error summary", "[inte
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains(" failed in ") && Catch::Contains("(exit code 2)"));
-  CHECK_THAT(r.out, Catch::Contains("  app.ts(3,1): error TS1005: ; expected"));
+  CHECK_THAT(r.out, Catch::Contains("  app.ts:3:1: error TS1005: ; expected"));
 }
 
 TEST_CASE("reship deploy: a cancelled deploy exits 3", "[integration]") {

@@ -2,7 +2,8 @@
 // maybe "FILE:LINE", the code and a caret; then "TypeError: message" at the
 // start of a line and its stack ("    at loadConfig (/app/dist/config.js:4:27)").
 // The place is the first frame in the project; else the FILE:LINE above (a
-// syntax error); else the first module of "Require stack:".
+// syntax error); else the first frame outside node's and the packages' own
+// code; else the first module of "Require stack:".
 
 #include <cctype>
 
@@ -42,6 +43,10 @@ class NodeRecognizer final : public HoldingRecognizer {
           if (at && is_project_file(at->file, l)) {
             locate(*held_, *at);
             framed_ = true;
+          } else if (at && !outside_ && !is_third_party(at->file)) {
+            // A service whose code lives outside its working directory:
+            // its own innermost frame still beats no place at all.
+            outside_ = OwnedPlace{std::string(at->file), at->line, at->column};
           }
         }
         return;
@@ -67,6 +72,7 @@ class NodeRecognizer final : public HoldingRecognizer {
       held_ = std::move(d);
       frames_ = 0;
       framed_ = false;
+      outside_.reset();
       required_.reset();
       return;
     }
@@ -89,6 +95,11 @@ class NodeRecognizer final : public HoldingRecognizer {
       d.file.clear();
       d.line = 0;
     }
+    if (!framed_ && d.file.empty() && outside_) {
+      d.file = outside_->file;
+      d.line = outside_->line;
+      d.column = outside_->column;
+    }
     if (!framed_ && d.file.empty() && required_) d.file = *required_;
     return d;
   }
@@ -103,6 +114,13 @@ class NodeRecognizer final : public HoldingRecognizer {
   size_t header_at_ = 0;
   size_t frames_ = 0;
   bool framed_ = false;
+  // The frame's text is gone by the time the diagnostic is placed.
+  struct OwnedPlace {
+    std::string file;
+    int line = 0;
+    int column = 0;
+  };
+  std::optional<OwnedPlace> outside_;
   std::optional<std::string> required_;
 };
 
