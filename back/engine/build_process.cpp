@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "back/diagnostics/oom.hpp"
+#include "common/os/leftovers.hpp"
 #include "common/time.hpp"
 
 namespace reship::back {
@@ -26,10 +28,20 @@ BuildProcess::BuildProcess(uv_loop_t* loop, common::ChildReaper& reaper, BuildOu
 BuildProcess::~BuildProcess() {
   if (pid_ > 0 && !main_exited_) reaper_.unwatch(pid_);
   // Only when the owner goes away mid-build (shutdown): leave nothing running.
-  if (pgid_ > 0 && !group_gone_) ::kill(-pgid_, SIGKILL);
+  if (pgid_ > 0 && !group_gone_) {
+    signal_all(SIGKILL);
+    if (!containment_.cgroup && !containment_.env_marker.empty()) {
+      common::kill_processes_with_env(containment_.env_marker);
+    }
+  }
 }
 
-void BuildProcess::start(common::SpawnRequest request, common::Millis timeout) {
+void BuildProcess::start(common::SpawnRequest request, common::Millis timeout, BuildContainment containment) {
+  containment_ = std::move(containment);
+  if (containment_.cgroup) {
+    request.cgroup_procs_fd = containment_.cgroup->procs_fd();
+    oom_events_before_ = containment_.cgroup->oom_events();
+  }
   int out_pipe[2];
   int err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
@@ -106,21 +118,42 @@ void BuildProcess::on_exit(int status) {
   main_exited_ = true;
   result_.wait_status = status;
   timeout_timer_.stop();
+  if (auto& cgroup = containment_.cgroup) {
+    result_.cgroup_oom = back::diagnostics::cgroup_oom_message(
+        cgroup->kind() == common::ProcessCgroup::Kind::v2 ? diagnostics::CgroupVersion::v2
+                                                           : diagnostics::CgroupVersion::v1,
+        oom_events_before_, cgroup->oom_events(), cgroup->memory_limited() ? cgroup->memory_limit_text() : "");
+    result_.leftovers = static_cast<int>(cgroup->pids().size());
+  } else if (!containment_.env_marker.empty()) {
+    // Without a cgroup, what called setsid() is found by its environment;
+    // what stayed in the group is stopped below, with a grace.
+    result_.leftovers = common::kill_processes_with_env(containment_.env_marker, pgid_);
+  }
   check_group();
   if (!group_gone_ && !stopping_) {
     // The build is over; what it started in the background is not wanted.
-    spdlog::debug("build {} exited and left processes in its group; stopping them", pid_);
+    spdlog::debug("build {} exited and left processes running; stopping them", pid_);
     stop_group();
   }
+}
+
+void BuildProcess::signal_all(int sig) {
+  ::kill(-pgid_, sig);
+  if (containment_.cgroup) containment_.cgroup->signal_all(sig);
+}
+
+bool BuildProcess::all_gone() const {
+  if (!common::process_group_empty(pgid_)) return false;
+  return !containment_.cgroup || containment_.cgroup->empty();
 }
 
 void BuildProcess::stop_group() {
   if (stopping_ || group_gone_) return;
   stopping_ = true;
-  ::kill(-pgid_, SIGTERM);
+  signal_all(SIGTERM);
   ::kill(-pgid_, SIGCONT);
   kill_timer_.start(kStopGrace, [this] {
-    ::kill(-pgid_, SIGKILL);
+    signal_all(SIGKILL);
     result_.killed = true;
     // Processes that are not our children would never be reported gone.
     if (main_exited_) {
@@ -140,7 +173,7 @@ void BuildProcess::cancel() {
 
 void BuildProcess::check_group() {
   if (group_gone_ || !main_exited_ || pgid_ <= 0) return;
-  if (!common::process_group_empty(pgid_)) return;
+  if (!all_gone()) return;
   group_gone_ = true;
   kill_timer_.stop();
   maybe_finish();
@@ -165,6 +198,10 @@ void BuildProcess::maybe_finish() {
 void BuildProcess::finish() {
   if (finished_) return;
   finished_ = true;
+  // One that left the group while it was being stopped.
+  if (result_.started && !containment_.cgroup && !containment_.env_marker.empty()) {
+    result_.leftovers += common::kill_processes_with_env(containment_.env_marker);
+  }
   timeout_timer_.stop();
   kill_timer_.stop();
   // Reported from a timer of its own, so that the owner may destroy this

@@ -13,6 +13,7 @@
 #include "back/store/log_store.hpp"
 #include "common/os/child_reaper.hpp"
 #include "common/duration.hpp"
+#include "common/os/process_cgroup.hpp"
 #include "common/os/process_spawn.hpp"
 #include "common/os/uv_handles.hpp"
 #include "common/os/uv_stream.hpp"
@@ -36,14 +37,31 @@ struct BuildResult {
   bool timed_out = false;
   bool cancelled = false;
   bool killed = false;     // the group needed SIGKILL
+  /// How many processes the build left running when its main process
+  /// exited (stopped then).
+  int leftovers = 0;
+  /// "out of memory: the build's cgroup hit memory.limit_in_bytes (64 MiB)",
+  /// when the kernel's OOM killer took a process from the build's cgroup.
+  std::optional<std::string> cgroup_oom;
 };
 
-/// One build: its command in `workdir`, in a process group of its own, with
-/// stdout and stderr split into lines. The build ends when its main process
-/// exits; whatever it left in its group is then stopped (SIGTERM, SIGKILL
-/// after a grace), as CI runners do, and a process outside the group that
-/// still holds the output pipes cannot hold the deploy either. A timeout or a
-/// cancel stops the whole group the same way.
+/// What holds a build's processes besides its process group: a cgroup where
+/// one could be made (nothing escapes it), and in any case the environment
+/// entry every process it starts inherits ("RESHIP_DEPLOY_ID=..."), for
+/// those that left the group with setsid().
+struct BuildContainment {
+  std::unique_ptr<common::ProcessCgroup> cgroup;
+  std::string env_marker;
+};
+
+/// One build: its command in `workdir`, in a process group (and a cgroup,
+/// where one can be made) of its own, with stdout and stderr split into
+/// lines. The build ends when its main process exits; whatever it left in
+/// its group or cgroup is then stopped (SIGTERM, SIGKILL after a grace), as
+/// CI runners do, and what left both (setsid() without a cgroup) is found by
+/// its environment and killed. A process outside that still holds the output
+/// pipes cannot hold the deploy either. A timeout or a cancel stops the whole
+/// build the same way.
 class BuildProcess {
  public:
   using DoneFn = std::function<void(const BuildResult&)>;
@@ -62,7 +80,7 @@ class BuildProcess {
 
   /// Starts `request` (its output fds are set here). `done` runs once, from
   /// the loop, even when the start fails.
-  void start(common::SpawnRequest request, common::Millis timeout);
+  void start(common::SpawnRequest request, common::Millis timeout, BuildContainment containment);
   /// Stops the build: SIGTERM to its group, SIGKILL after kStopGrace.
   void cancel();
   /// After each reaping pass: the group may have emptied.
@@ -83,6 +101,8 @@ class BuildProcess {
   void on_data(Pipe& pipe, std::string_view data);
   void on_pipe_end(Pipe& pipe);
   void stop_group();
+  void signal_all(int sig);
+  bool all_gone() const;
   void maybe_finish();
   void finish();
 
@@ -91,6 +111,8 @@ class BuildProcess {
   BuildOutput& output_;
   DoneFn done_;
   BuildResult result_;
+  BuildContainment containment_;
+  std::string oom_events_before_;
   pid_t pid_ = 0;
   pid_t pgid_ = 0;
   bool main_exited_ = false;

@@ -73,9 +73,9 @@ void DeployRun::run_build() {
   std::filesystem::create_directories(diagnostics_dir(), ec);
   auto command = build_command(ctx_.config, record_, diagnostics_dir());
   if (!command) {
-    note("no build configured for scope " + record_.scope + ": skipping the build step");
+    note("no build configured for scope " + record_.scope + ": nothing to build");
     build_ms_ = 0;
-    on_build_done(BuildResult{0, true, "", false, false, false});
+    after_build();
     return;
   }
   note("build: " + command->text + " (in " + ctx_.config.back.workdir.string() + ")");
@@ -89,16 +89,38 @@ void DeployRun::run_build() {
   build_ = std::make_unique<BuildProcess>(ctx_.loop, ctx_.reaper, *log_, [weak](const BuildResult& result) {
     if (auto self = weak.lock()) self->on_build_done(result);
   });
-  build_->start(std::move(command->request), ctx_.config.back.build_timeout);
+  build_->start(std::move(command->request), ctx_.config.back.build_timeout, contain_build());
   // Not written now: a crash is recovered by finding the build's processes
   // through RESHIP_DEPLOY_ID in their environment, not by a pid.
   record_.build_pgid = build_->pgid();
+}
+
+BuildContainment DeployRun::contain_build() {
+  BuildContainment containment;
+  containment.env_marker = "RESHIP_DEPLOY_ID=" + record_.id;
+  const uint64_t memory_max = ctx_.config.back.build_memory_max;
+  auto cgroup = common::ProcessCgroup::create("reship-build-" + record_.id, memory_max);
+  if (!cgroup) {
+    // Said in the log each time: what holds the build is part of its story.
+    note("build runs without a cgroup (" + cgroup.error().message +
+         "); its processes are followed by process group and RESHIP_DEPLOY_ID" +
+         (memory_max > 0 ? ", and build_memory_max is not applied" : ""));
+    return containment;
+  }
+  note("build runs in " + (*cgroup)->describe());
+  if (!(*cgroup)->memory_note().empty()) note("build_memory_max is not applied: " + (*cgroup)->memory_note());
+  containment.cgroup = std::move(*cgroup);
+  return containment;
 }
 
 void DeployRun::on_build_done(BuildResult result) {
   DeployRecord& r = record_;
   build_ms_ = common::monotonic_ms() - started_mono_;
   r.build_pgid = 0;
+  if (result.leftovers > 0) {
+    note("stopped " + std::to_string(result.leftovers) + " process" + (result.leftovers == 1 ? "" : "es") +
+         " the build left running");
+  }
   if (result.started) {
     const int st = result.wait_status;
     if (WIFEXITED(st)) r.exit_code = WEXITSTATUS(st);
@@ -134,10 +156,20 @@ void DeployRun::on_build_done(BuildResult result) {
     // reship stops builds with SIGTERM (then SIGKILL) only when it says so
     // above; a SIGKILL from elsewhere is most often the kernel's OOM killer.
     const bool killed_outside = WIFSIGNALED(result.wait_status) && WTERMSIG(result.wait_status) == SIGKILL;
-    fail_build(killed_outside ? "build failed: killed by SIGKILL (out of memory?)" : "build failed: " + how);
+    if (result.cgroup_oom) {
+      // The kernel says so: no question mark.
+      note("build " + *result.cgroup_oom);
+      fail_build("build failed: " + how + "; " + *result.cgroup_oom);
+    } else {
+      fail_build(killed_outside ? "build failed: killed by SIGKILL (out of memory?)" : "build failed: " + how);
+    }
     return;
   }
-  if (!mode_includes(r.mode, DeployMode::restart) || r.targets.empty()) {
+  after_build();
+}
+
+void DeployRun::after_build() {
+  if (!mode_includes(record_.mode, DeployMode::restart) || record_.targets.empty()) {
     finish(DeployStatus::succeeded, std::nullopt);
     return;
   }

@@ -128,6 +128,10 @@ class DeployRun : public std::enable_shared_from_this<DeployRun> {
   };
 
   void run_build();
+  /// The build's cgroup (where one can be made) and environment marker.
+  BuildContainment contain_build();
+  /// The build succeeded (or there was none): the restarts, if any.
+  void after_build();
   // By value: the build that reports it is destroyed in here.
   void on_build_done(BuildResult result);
   void run_restarts();

@@ -79,6 +79,9 @@ struct BackConfig {
   std::string service;  // this daemon's own name in [services], "" if not supervised
   size_t log_tail_bytes = 8192;
   Millis build_timeout{30 * 60'000};
+  /// A build's memory limit in bytes, swap included, set on its cgroup (0:
+  /// none); past it the kernel's OOM killer stops the build.
+  uint64_t build_memory_max = 0;
   std::map<std::string, std::vector<std::string>> covers;
   /// How many deploy logs to keep on disk (oldest removed first).
   size_t keep_logs = 200;

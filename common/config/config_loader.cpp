@@ -29,7 +29,7 @@ constexpr std::string_view kServiceKeys[] = {"command",       "cwd",         "en
                                              "ready_timeout", "stop_signal", "stop_timeout", "autostart", "user"};
 constexpr std::string_view kBackKeys[] = {"listen",         "state_dir",     "workdir",        "service",
                                           "log_tail_bytes", "build_timeout", "covers",         "keep_logs",
-                                          "header_timeout", "idle_timeout",  "max_connections"};
+                                          "header_timeout", "idle_timeout",  "max_connections", "build_memory_max"};
 constexpr std::string_view kTokenKeys[] = {"name", "sha256", "scopes", "unrestricted"};
 
 constexpr size_t kMaxLogTailBytes = 1024 * 1024;
@@ -515,6 +515,9 @@ class Loader {
         back.log_tail_bytes = static_cast<size_t>(*n);
       }
       if (auto d = get_duration(*t, "build_timeout", "back")) back.build_timeout = *d;
+      if (auto n = get_int(*t, "build_memory_max", "back", 1024 * 1024, int64_t{1} << 50)) {
+        back.build_memory_max = static_cast<uint64_t>(*n);
+      }
       if (auto n = get_int(*t, "keep_logs", "back", 1, 1'000'000)) back.keep_logs = static_cast<size_t>(*n);
       if (auto d = get_duration(*t, "header_timeout", "back")) back.header_timeout = *d;
       if (auto d = get_duration(*t, "idle_timeout", "back")) back.idle_timeout = *d;

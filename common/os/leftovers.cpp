@@ -34,7 +34,7 @@ bool environ_has(pid_t pid, const std::string& entry) {
 
 }  // namespace
 
-int kill_processes_with_env(const std::string& entry) {
+int kill_processes_with_env(const std::string& entry, pid_t spare_group) {
   int found = 0;
   std::error_code ec;
   for (const auto& dir : std::filesystem::directory_iterator("/proc", ec)) {
@@ -42,8 +42,9 @@ int kill_processes_with_env(const std::string& entry) {
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     const pid_t pid = static_cast<pid_t>(std::atol(name.c_str()));
     if (pid == ::getpid() || !environ_has(pid, entry)) continue;
-    ++found;
     const pid_t pgid = ::getpgid(pid);
+    if (spare_group > 0 && pgid == spare_group) continue;
+    ++found;
     if (pgid > 0 && pgid != ::getpgrp()) ::kill(-pgid, SIGKILL);
     ::kill(pid, SIGKILL);
     spdlog::warn("killed leftover process {} ({})", pid, entry);

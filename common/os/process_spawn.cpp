@@ -23,11 +23,12 @@ namespace reship::common {
 namespace {
 
 // Which step of the child's setup failed, sent back over the error pipe.
-enum class Step : int { session, stdio, chdir, groups, gid, uid, exec };
+enum class Step : int { session, cgroup, stdio, chdir, groups, gid, uid, exec };
 
 const char* step_text(Step step) {
   switch (step) {
     case Step::session: return "cannot start a new session";
+    case Step::cgroup: return "cannot join its cgroup";
     case Step::stdio: return "cannot set up stdin/stdout/stderr";
     case Step::chdir: return "cannot chdir to";
     case Step::groups: return "cannot set supplementary groups";
@@ -106,6 +107,7 @@ struct ChildPlan {
   int err;
   const UserIdentity* user;
   int parent_death_signal;
+  int cgroup_procs;
   pid_t parent;
   const int* reset_signals;
   int reset_count;
@@ -128,6 +130,8 @@ struct ChildPlan {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   if (::setsid() < 0) child_fail(plan, Step::session);
+  // Before anything else, and before setuid: "0" moves the writer.
+  if (plan.cgroup_procs != -1 && ::write(plan.cgroup_procs, "0", 1) != 1) child_fail(plan, Step::cgroup);
   // dup2 clears O_CLOEXEC on the new descriptors 0, 1 and 2.
   if (::dup2(plan.dev_null, 0) < 0 || ::dup2(plan.out, 1) < 0 || ::dup2(plan.err, 2) < 0) {
     child_fail(plan, Step::stdio);
@@ -199,6 +203,7 @@ Result<pid_t> spawn_process(const SpawnRequest& request) {
   plan.out = request.stdout_fd >= 0 ? request.stdout_fd : dev_null;
   plan.err = request.stderr_fd >= 0 ? request.stderr_fd : dev_null;
   plan.user = request.user ? &*request.user : nullptr;
+  plan.cgroup_procs = request.cgroup_procs_fd;
   plan.parent_death_signal = request.parent_death_signal;
   plan.parent = ::getpid();
   plan.reset_signals = reset.data();

@@ -47,6 +47,9 @@ struct SpawnRequest {
   /// SIGKILL by default: a daemon killed outright must not leave its children
   /// running as duplicates of those its next instance starts.
   int parent_death_signal = SIGKILL;
+  /// A cgroup's cgroup.procs, open for writing (ProcessCgroup::procs_fd), or
+  /// -1: the child joins that cgroup before it runs anything of its own.
+  int cgroup_procs_fd = -1;
 };
 
 /// Finds the program to run for `arg0`: a name with a '/' is taken relative to

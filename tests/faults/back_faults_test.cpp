@@ -8,11 +8,14 @@
 #include <sqlite3.h>
 #include <sys/mount.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <regex>
 
 #include <simdjson.h>
 
+#include "tests/support/skip.hpp"
 #include "tests/support/back_fixture.hpp"
 #include "tests/support/binaries.hpp"
 
@@ -66,6 +69,68 @@ TEST_CASE("back faults: a build killed by SIGKILL from outside fails with the si
   CHECK(field(done.body, "status") == "failed");
   CHECK(field(done.body, "signal") == "KILL");
   CHECK_THAT(field(done.body, "errorSummary"), Catch::StartsWith("build failed: killed by SIGKILL (out of memory?)"));
+}
+
+namespace {
+
+// The pid a build printed as "NAME pid=N".
+pid_t pid_named(const std::string& log, const std::string& name) {
+  std::smatch m;
+  if (!std::regex_search(log, m, std::regex(name + " pid=([0-9]+)"))) return 0;
+  return static_cast<pid_t>(std::stol(m[1].str()));
+}
+
+}  // namespace
+
+TEST_CASE("back faults: what a build starts with setsid, double forks or a clean environment ends with its deploy",
+          "[integration][faults]") {
+  // One escapes the process group (setsid), one the group and the
+  // environment too (env -i), one double-forks; all hold no output pipe.
+  BackFixture f(config(R"(platform = ["sh", "-c", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo setsid pid=$!; setsid env -i /bin/sleep 301 </dev/null >/dev/null 2>&1 & echo clean pid=$!; (sleep 302 </dev/null >/dev/null 2>&1 & echo forked pid=$!) ; echo built"])"));
+  f.start_back();
+  auto answer = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  INFO(answer.body);
+  REQUIRE(field(answer.body, "status") == "succeeded");
+  const std::string id = field(answer.body, "deployId");
+  const std::string log = read_file(f.dir().path() / "state/logs" / (id + ".log"));
+  INFO(log);
+  const pid_t escaped[] = {pid_named(log, "setsid"), pid_named(log, "clean"), pid_named(log, "forked")};
+  const bool in_cgroup = log.find("[reship] build runs in cgroup ") != std::string::npos;
+  int left = 0;
+  for (const pid_t pid : escaped) {
+    REQUIRE(pid > 0);
+    // Without a cgroup, only the environment finds a process that left the
+    // group, and `env -i` took that away.
+    if (!in_cgroup && pid == escaped[1]) continue;
+    // SIGTERM was sent when the deploy ended; the process is reaped a moment later.
+    if (!wait_until([&] { return process_gone(pid); }, 10s)) ++left;
+  }
+  std::printf("processes left after a build that called setsid and double-forked (%s): %d of 3\n",
+              in_cgroup ? "in a cgroup" : "no cgroup", left);
+  CHECK(left == 0);
+  CHECK_THAT(log, Catch::Contains("[reship] stopped 3 processes the build left running") ||
+                      Catch::Contains("[reship] stopped 2 processes the build left running"));
+  if (!in_cgroup) RESHIP_SKIP("no cgroup could be made here: the env -i case was not checked");
+}
+
+TEST_CASE("back faults: a build past build_memory_max is killed by the OOM killer and says out of memory",
+          "[integration][faults]") {
+  std::string text = config(R"(platform = ["@helper", "allocate", "1024"])");
+  text.replace(text.find("state_dir = \"state\""), 19, "state_dir = \"state\"\nbuild_memory_max = 67108864");
+  BackFixture f(text);
+  f.start_back();
+  auto answer = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  INFO(answer.body);
+  const std::string log = read_file(f.dir().path() / "state/logs" / (field(answer.body, "deployId") + ".log"));
+  INFO(log);
+  if (log.find("(memory.") == std::string::npos) {
+    RESHIP_SKIP("no memory cgroup here (cgroup v2 with memory delegated, or v1's memory controller, as root)");
+  }
+  CHECK(field(answer.body, "status") == "failed");
+  CHECK(field(answer.body, "signal") == "KILL");
+  CHECK_THAT(field(answer.body, "errorSummary"),
+             Catch::Matches("build failed: killed by signal KILL; out of memory: the build's cgroup hit "
+                            "memory\\.(max|limit_in_bytes) \\(64 MiB\\)(\n[^]*)?"));
 }
 
 TEST_CASE("back faults: killed with a deploy queued, the next start runs it", "[integration][faults]") {
@@ -124,15 +189,13 @@ TEST_CASE("back faults: killed right after answering, the record is final and co
 
 TEST_CASE("back faults: a full state dir gives a clear error, no crash, nothing lost", "[integration][faults]") {
   if (::geteuid() != 0) {
-    WARN("skipped: mounting a small tmpfs needs root");
-    return;
+    RESHIP_SKIP("mounting a small tmpfs needs root");
   }
   BackFixture f(config(R"(platform = ["sh", "-c", "for i in $(seq 40000); do echo line $i of a build that writes far more than the disk holds; done"])"));
   const auto state = f.dir().path() / "state";
   std::filesystem::create_directories(state);
   if (::mount("tmpfs", state.c_str(), "tmpfs", 0, "size=1m") != 0) {
-    WARN("skipped: cannot mount a tmpfs here");
-    return;
+    RESHIP_SKIP("cannot mount a tmpfs here");
   }
   struct Unmount {
     std::string path;
@@ -191,12 +254,10 @@ TEST_CASE("back faults: a second reship-back on the same state_dir refuses to st
 TEST_CASE("back faults: durations come from a monotonic clock, whatever the wall clock does",
           "[integration][faults]") {
 #ifdef RESHIP_SANITIZED
-  WARN("skipped: faketime's preload cannot come before the sanitizer runtime (the default build runs this test)");
-  return;
+  RESHIP_SKIP("faketime's preload cannot come before the sanitizer runtime (the default build runs this test)");
 #endif
   if (run_command({"sh", "-c", "command -v faketime"}).exit_code != 0) {
-    WARN("skipped: faketime is not installed (apt-get install faketime)");
-    return;
+    RESHIP_SKIP("faketime is not installed (apt-get install faketime)");
   }
   // The build itself runs with a clean environment: faketime's preload must
   // not speed up its sleep.

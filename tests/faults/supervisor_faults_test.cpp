@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/skip.hpp"
 #include "tests/support/supervisor_fixture.hpp"
 
 using namespace reship;
@@ -100,8 +101,7 @@ command = ["@helper", "sleep"]
 
 TEST_CASE("supervisor faults: only allowed uids may use the control socket", "[integration][faults]") {
   if (::geteuid() != 0 || ::getpwnam("nobody") == nullptr) {
-    WARN("skipped: needs root and the user nobody");
-    return;
+    RESHIP_SKIP("needs root and the user nobody");
   }
   const uid_t nobody = ::getpwnam("nobody")->pw_uid;
   // Tries the socket as `nobody`; returns the first line it reads, or "".
@@ -157,8 +157,7 @@ TEST_CASE("supervisor faults: only allowed uids may use the control socket", "[i
 TEST_CASE("supervisor faults: a service with user = runs as that user and its groups", "[integration][faults]") {
   const passwd* pw = ::getpwnam("nobody");
   if (::geteuid() != 0 || pw == nullptr) {
-    WARN("skipped: needs root and the user nobody");
-    return;
+    RESHIP_SKIP("needs root and the user nobody");
   }
   SupervisorFixture sup(R"(
 [services.unprivileged]

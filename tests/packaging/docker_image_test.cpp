@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/duration.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/packaging/dockerfile.hpp"
 #include "tests/packaging/packaging_support.hpp"
 #include "tests/support/binaries.hpp"
@@ -115,8 +116,7 @@ bool host_is_debian_12() {
 
 TEST_CASE("docker image: the runtime stage installs the package of every library the binaries link", "[packaging]") {
   if (!have_tool("ldd") || !have_tool("dpkg") || !host_is_debian_12()) {
-    WARN("skipped: needs ldd and dpkg on Debian 12, the image's distribution (package names differ elsewhere)");
-    return;
+    RESHIP_SKIP("needs ldd and dpkg on Debian 12, the image's distribution (package names differ elsewhere)");
   }
   const auto stages = image_stages();
   const DockerStage& base = find_stage(stages, "runtime-base");
@@ -240,8 +240,7 @@ TEST_CASE("docker image: the build stage's sources configure with its own cmake 
 TEST_CASE("docker healthcheck: healthy while reship-back answers /healthz, unhealthy once it is gone",
           "[packaging][integration]") {
   if (!have_tool("bash")) {
-    WARN("skipped: the healthcheck is a bash script and there is no bash");
-    return;
+    RESHIP_SKIP("the healthcheck is a bash script and there is no bash");
   }
   TempDir dir;
   const int port = free_port();

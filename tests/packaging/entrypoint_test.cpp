@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "ipc/blocking_client.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/packaging/packaging_support.hpp"
 #include "tests/support/binaries.hpp"
 #include "tests/support/process.hpp"
@@ -74,8 +75,7 @@ std::map<std::string, int> running_services(const std::string& socket, size_t ex
 
 TEST_CASE("docker entrypoint: shellcheck finds nothing in the container's scripts", "[packaging]") {
   if (!have_tool("shellcheck")) {
-    WARN("skipped: shellcheck is not installed (scripts/install-deps --extra installs it)");
-    return;
+    RESHIP_SKIP("shellcheck is not installed (scripts/install-deps --extra installs it)");
   }
   // Each script's shebang picks the dialect: POSIX sh for the entrypoint
   // (the image's /bin/sh is dash), bash for the healthcheck.
@@ -285,8 +285,7 @@ TEST_CASE("docker entrypoint: --config among the flags is the config, given once
 
 TEST_CASE("docker entrypoint: a state directory it cannot write stops it with what to do", "[packaging]") {
   if (::geteuid() != 0 || !have_tool("setpriv")) {
-    WARN("skipped: needs root and setpriv, to run the entrypoint as another user");
-    return;
+    RESHIP_SKIP("needs root and setpriv, to run the entrypoint as another user");
   }
   TempDir dir;
   open_to_all(dir);
@@ -309,8 +308,7 @@ TEST_CASE("docker entrypoint: a state directory it cannot write stops it with wh
 TEST_CASE("docker entrypoint: started as root, it hands the state directory over and drops to RESHIP_USER",
           "[packaging]") {
   if (::geteuid() != 0 || !have_tool("setpriv")) {
-    WARN("skipped: needs root and setpriv");
-    return;
+    RESHIP_SKIP("needs root and setpriv");
   }
   TempDir dir;
   open_to_all(dir);

@@ -16,6 +16,7 @@
 
 #include <simdjson.h>
 
+#include "tests/support/skip.hpp"
 #include "tests/support/back_fixture.hpp"
 #include "tests/support/binaries.hpp"
 
@@ -192,8 +193,7 @@ TEST_CASE("soak: 5,000 idle connections hit the limit with 503, no descriptor ru
   rlimit files{};
   ::getrlimit(RLIMIT_NOFILE, &files);
   if (files.rlim_max < 6000) {
-    WARN("skipped: the descriptor limit (" << files.rlim_max << ") is below 6000");
-    return;
+    RESHIP_SKIP("the descriptor limit (" + std::to_string(files.rlim_max) + ") is below 6000");
   }
   files.rlim_cur = files.rlim_max;
   ::setrlimit(RLIMIT_NOFILE, &files);
@@ -238,12 +238,10 @@ TEST_CASE("soak: 5,000 idle connections hit the limit with 503, no descriptor ru
 TEST_CASE("soak: both daemons run a few deploys under valgrind without an error or a leak",
           "[integration][slow][valgrind]") {
 #ifdef RESHIP_SANITIZED
-  WARN("skipped: valgrind cannot run sanitized binaries (the default build runs this test)");
-  return;
+  RESHIP_SKIP("valgrind cannot run sanitized binaries (the default build runs this test)");
 #endif
   if (run_command({"sh", "-c", "command -v valgrind"}).exit_code != 0) {
-    WARN("skipped: valgrind is not installed");
-    return;
+    RESHIP_SKIP("valgrind is not installed");
   }
   BackFixture f(kConfig);
   const std::string vg = "valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <grp.h>
@@ -123,6 +124,7 @@ int usage() {
                "  ids                        print uid, gid and groups, then run\n"
                "  slow-term [MS]             on SIGTERM take MS (500) to shut down, exit 0\n"
                "  exit CODE [DELAY_MS]       exit with CODE after DELAY_MS\n"
+               "  allocate MB                touch MB MiB of memory, exit 0\n"
                "  crash [DELAY_MS]           print a stack trace to stderr, exit 1\n"
                "  notify [DELAY_MS]          send READY=1 to $NOTIFY_SOCKET, then run\n"
                "  listen PORT [DELAY_MS]     listen on 127.0.0.1:PORT after DELAY_MS, then run\n"
@@ -175,6 +177,19 @@ int main(int argc, char** argv) {
     say(line);
     say_ready();
     sleep_forever();
+  }
+  if (mode == "allocate") {
+    // Touches MB mebibytes, 8 at a time, then exits 0: past a memory
+    // limit the kernel's OOM killer stops it first.
+    const long mib = arg_long(argc, argv, 2, 256);
+    std::printf("allocating %ld MiB\n", mib);
+    std::fflush(stdout);
+    for (long done = 0; done < mib; done += 8) {
+      void* p = ::mmap(nullptr, 8 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) return 4;
+      std::memset(p, 0x5a, 8 << 20);
+    }
+    return 0;
   }
   if (mode == "exit") {
     sleep_ms(arg_long(argc, argv, 3, 0));
