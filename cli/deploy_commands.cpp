@@ -89,7 +89,7 @@ std::optional<std::string> follow(BackClient& back, const std::string& id, Progr
             auto doc = parser.parse(e.data);
             if (doc.error()) return true;
             if (e.type == "deploy.log") {
-              progress.line(json_string(doc.value(), "line"));
+              progress.line(json_string(doc.value(), "line"), json_string(doc.value(), "stream") == "reship");
             } else if (e.type == "deploy.start") {
               progress.set_phase(json_string(doc.value(), "mode") == "restart" ? "restarting" : "building");
             } else if (e.type == "deploy.restart.start") {

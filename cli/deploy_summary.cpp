@@ -2,6 +2,7 @@
 
 #include "cli/back_client.hpp"
 #include "cli/cli_context.hpp"
+#include "common/text/escape.hpp"
 
 namespace reship::cli {
 namespace {
@@ -12,7 +13,7 @@ std::string indent(const std::string& text, const std::string& prefix) {
   while (start < text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
-    out += prefix + text.substr(start, end - start) + "\n";
+    out += prefix + common::escape_controls(std::string_view(text).substr(start, end - start)) + "\n";
     start = end + 1;
   }
   return out;
@@ -30,7 +31,7 @@ std::string restarts_text(simdjson::dom::element record) {
                     static_cast<long long>(json_int(r, "pid")), human_duration(json_int(r, "durationMs")).c_str());
     } else {
       std::snprintf(line, sizeof line, "  %-20s FAILED     %s\n", json_string(r, "service").c_str(),
-                    json_string(r, "error").c_str());
+                    common::escape_controls(json_string(r, "error")).c_str());
     }
     out += line;
   }
@@ -67,7 +68,7 @@ std::string deploy_details(simdjson::dom::element r) {
     if (value.empty()) return;
     char buf[32];
     std::snprintf(buf, sizeof buf, "%-14s", name);
-    out += buf + value + "\n";
+    out += buf + common::escape_controls(value) + "\n";
   };
   std::string targets;
   simdjson::dom::array list;

@@ -16,9 +16,13 @@ void Progress::set_phase(std::string phase) {
   if (tty_) draw();
 }
 
-void Progress::line(const std::string& text) {
+void Progress::line(const std::string& text, bool from_reship) {
   if (tty_) clear();
+  // reship's own lines are told apart by their stream, never by a prefix a
+  // build could print; on a terminal they are dimmed.
+  if (tty_ && from_reship) std::fputs("\x1b[2m", stdout);
   std::fwrite(text.data(), 1, text.size(), stdout);
+  if (tty_ && from_reship) std::fputs("\x1b[0m", stdout);
   std::fputc('\n', stdout);
   if (tty_) {
     draw();

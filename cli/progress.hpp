@@ -15,7 +15,9 @@ class Progress {
 
   void set_phase(std::string phase);
   /// Prints one line of the build's output above the status line.
-  void line(const std::string& text);
+  /// One line of the deploy's log; `from_reship` for reship's own (its
+  /// stream "reship"), dimmed on a terminal. A build's bytes are kept.
+  void line(const std::string& text, bool from_reship = false);
   /// Redraws the status line (call it every ~100 ms).
   void tick();
   /// Removes the status line, before the summary.

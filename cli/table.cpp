@@ -22,7 +22,7 @@ std::string Table::render() const {
   for (const auto& row : rows_) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
+      line += row[i];  // escaped by add()
       if (i + 1 < row.size()) line.append(widths[i] - width(row[i]) + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();

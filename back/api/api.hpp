@@ -84,6 +84,9 @@ class Api {
   std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
                           const std::vector<std::string>* warnings = nullptr);
   bool valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex);
+  /// ?since=: nothing when absent; an error for what is not a seq this
+  /// server handed out.
+  common::Result<std::optional<uint64_t>> checked_since(std::optional<std::string_view> text) const;
 
   Parts parts_;
   Authenticator auth_;

@@ -7,6 +7,7 @@
 
 #include "back/api/api.hpp"
 #include "back/http/sse.hpp"
+#include "common/text/escape.hpp"
 #include "common/text/json_read.hpp"
 #include "common/text/json_writer.hpp"
 
@@ -28,6 +29,25 @@ std::optional<uint64_t> parse_seq(std::optional<std::string_view> text) {
   if (ec != std::errc() || ptr != text->data() + text->size()) return std::nullopt;
   return value;
 }
+
+}  // namespace
+
+// ?since=N: absent, or the seq of an event this server handed out.
+common::Result<std::optional<uint64_t>> Api::checked_since(std::optional<std::string_view> text) const {
+  if (!text) return std::optional<uint64_t>{};
+  auto seq = parse_seq(text);
+  if (!seq) {
+    return common::Error{"since must be the seq of an event (a number 0 or above), not \"" +
+                         common::escape_controls(text->substr(0, 40)) + "\""};
+  }
+  if (*seq > parts_.events.last_seq()) {
+    return common::Error{"since " + std::to_string(*seq) + " is past the last event (seq " +
+                         std::to_string(parts_.events.last_seq()) + "); use 0 for every event kept"};
+  }
+  return seq;
+}
+
+namespace {
 
 // One event as Server-Sent Events: "id: SEQ\nevent: TYPE\ndata: JSON\n\n".
 void sse_encode(std::string& out, const back::Event& e) {
@@ -346,7 +366,19 @@ void Api::events(http::Request& req, const std::shared_ptr<http::Exchange>& ex) 
   if (!authenticate(req, ex)) return;
   // Last-Event-ID (sent by EventSource on reconnect) wins over ?since=.
   auto since = parse_seq(req.header("last-event-id"));
-  if (!since) since = parse_seq(req.query("since"));
+  if (since && *since > parts_.events.last_seq()) {
+    // Not an id this server handed out: a browser cannot be told 400, so
+    // it gets what comes from now on.
+    since = parts_.events.last_seq();
+  }
+  if (!since) {
+    auto checked = checked_since(req.query("since"));
+    if (!checked) {
+      respond_error(ex, {400, "bad_request", checked.error().message});
+      return;
+    }
+    since = *checked;
+  }
   std::string deploy_id(req.query("deployId").value_or(""));
   bool deploy_ended = false;
   if (!deploy_id.empty()) {
@@ -373,7 +405,12 @@ void Api::events(http::Request& req, const std::shared_ptr<http::Exchange>& ex) 
 
 void Api::websocket(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
   if (!authenticate(req, ex)) return;
-  auto since = parse_seq(req.query("since"));
+  auto checked = checked_since(req.query("since"));
+  if (!checked) {
+    respond_error(ex, {400, "bad_request", checked.error().message});
+    return;
+  }
+  auto since = *checked;
   std::string deploy_id(req.query("deployId").value_or(""));
   auto ws = ex->accept_websocket();
   if (!ws) return;  // the handshake was refused, and answered

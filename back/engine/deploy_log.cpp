@@ -1,5 +1,6 @@
 #include "back/engine/deploy_log.hpp"
 
+#include "common/text/escape.hpp"
 #include "common/time.hpp"
 
 namespace reship::back {
@@ -24,7 +25,8 @@ void DeployLog::end_read() {
 
 void DeployLog::note(const std::string& text) {
   begin_read(LogStream::reship, common::unix_ms());
-  line("[reship] " + text);
+  // One line, whatever a request field in it held.
+  line("[reship] " + common::escape_controls(text));
   end_read();
 }
 

@@ -11,6 +11,11 @@ namespace reship::back {
 namespace {
 
 constexpr uint64_t kSeqBlock = 10'000;
+// How far past its durable reservation an instance may number events when
+// the database cannot take a new one (a full disk). Every instance starts
+// this far past the stored end, so what a crashed one handed out that way is
+// never handed out again; beyond it, events are not published at all.
+constexpr uint64_t kUnreservedMargin = 10'000'000;
 // Deploys whose first event seq is remembered (for lost()).
 constexpr size_t kDeployStarts = 10'000;
 // The JSON of fetched log runs kept for other subscribers catching up.
@@ -82,18 +87,22 @@ EventBus::~EventBus() = default;
 
 common::Result<void> EventBus::use_seqs(SeqSource* seqs) {
   seqs_ = seqs;
-  auto first = seqs_->reserve_event_seqs(kSeqBlock);
+  auto first = seqs_->reserve_event_seqs(kUnreservedMargin + kSeqBlock);
   if (!first) return std::move(first).error();
-  next_seq_ = *first;
-  reserved_end_ = *first + kSeqBlock;
-  instance_first_seq_ = *first;
-  last_evicted_seq_ = *first - 1;
+  next_seq_ = *first + kUnreservedMargin;
+  reserved_end_ = durable_end_ = next_seq_ + kSeqBlock;
+  instance_first_seq_ = next_seq_;
+  last_evicted_seq_ = next_seq_ - 1;
   return {};
 }
 
 void EventBus::release_unused_seqs() {
   if (seqs_ == nullptr || reserved_end_ == UINT64_MAX) return;
-  if (auto released = seqs_->release_event_seqs(reserved_end_ - 1, next_seq_ - 1); !released) {
+  // Every start skips kUnreservedMargin past the stored end; after a clean
+  // stop nothing was handed out there, so the next instance may go on from
+  // the last seq used (every instance's seqs start past the margin: no
+  // underflow).
+  if (auto released = seqs_->release_event_seqs(durable_end_ - 1, next_seq_ - 1 - kUnreservedMargin); !released) {
     spdlog::warn("{}", released.error().message);
   }
 }
@@ -123,20 +132,30 @@ std::optional<std::pair<uint64_t, uint64_t>> EventBus::lost(const std::string& d
   return std::make_pair(from, to);
 }
 
-uint64_t EventBus::take_seqs(uint64_t count) {
+std::optional<uint64_t> EventBus::take_seqs(uint64_t count) {
   // A run's seqs must be consecutive: take a fresh block when this one
   // cannot hold them all.
   if (next_seq_ + count > reserved_end_ && seqs_ != nullptr) {
     const uint64_t block = std::max(kSeqBlock, count);
     auto first = seqs_->reserve_event_seqs(block);
     if (first) {
+      if (!reserving_failed_.empty()) spdlog::info("event numbers are reserved in the database again");
+      reserving_failed_.clear();
       next_seq_ = *first;
-      reserved_end_ = *first + block;
+      reserved_end_ = durable_end_ = *first + block;
+    } else if (next_seq_ + count <= durable_end_ + kUnreservedMargin) {
+      // The next instance starts past this margin: unique still.
+      if (reserving_failed_.empty()) {
+        spdlog::error("{}; numbering events past the reservation until it can be made again", first.error().message);
+      }
+      reserving_failed_ = first.error().message;
+      reserved_end_ = std::min(next_seq_ + block, durable_end_ + kUnreservedMargin);
     } else {
-      // Seqs stay unique in this run; only their persistence across a restart
-      // is at risk, and a restart reserves anew.
-      spdlog::error("{}", first.error().message);
-      reserved_end_ = next_seq_ + block;
+      if (dropped_events_++ % 10'000 == 0) {
+        spdlog::error("{}; events are not published until it can be made ({} dropped)", first.error().message,
+                      dropped_events_);
+      }
+      return std::nullopt;
     }
   }
   const uint64_t first = next_seq_;
@@ -171,8 +190,10 @@ void EventBus::trim(size_t keep_pending) {
 
 uint64_t EventBus::publish(std::string_view type, std::string_view deploy_id,
                            const std::function<void(common::JsonWriter&)>& fill) {
+  const auto taken = take_seqs(1);
+  if (!taken) return last_seq();
   auto e = std::make_shared<Event>();
-  e->seq = take_seqs(1);
+  e->seq = *taken;
   e->type = type;
   e->deploy_id = deploy_id;
   common::JsonWriter w(128);
@@ -193,8 +214,10 @@ uint64_t EventBus::publish(std::string_view type, std::string_view deploy_id,
 
 uint64_t EventBus::publish_log(LogRun run) {
   if (run.lines == 0) return last_seq();
+  const auto taken = take_seqs(run.lines);
+  if (!taken) return last_seq();
   Entry entry;
-  entry.first_seq = take_seqs(run.lines);
+  entry.first_seq = *taken;
   entry.count = run.lines;
   note_deploy(run.deploy_id, entry.first_seq, false);
   entry.footprint = footprint(run);

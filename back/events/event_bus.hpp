@@ -195,7 +195,9 @@ class EventBus {
   void trim(size_t keep_pending);
   /// Notes the first event of a deploy seen by this instance.
   void note_deploy(std::string_view deploy_id, uint64_t seq, bool begins);
-  uint64_t take_seqs(uint64_t count);
+  /// `count` consecutive seqs, or nothing when none can be handed out
+  /// without risking reuse (the database refused reservations for long).
+  std::optional<uint64_t> take_seqs(uint64_t count);
   const std::string& at_text(int64_t unix_ms);
 
   common::uv::Check check_;
@@ -211,6 +213,9 @@ class EventBus {
   const LogSource* logs_ = nullptr;
   uint64_t next_seq_ = 1;
   uint64_t reserved_end_ = UINT64_MAX;  // no store: unlimited
+  uint64_t durable_end_ = UINT64_MAX;   // the end of the last reservation stored
+  std::string reserving_failed_;        // why the last reservation failed, "" when it did not
+  uint64_t dropped_events_ = 0;
   uint64_t instance_first_seq_ = 1;     // the first seq this instance could hand out
   uint64_t last_evicted_seq_ = 0;       // the last seq the ring dropped
   // Deploys whose events this instance published: the seq of the first one,

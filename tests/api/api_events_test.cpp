@@ -113,6 +113,19 @@ TEST_CASE("api events: a client that reconnects with Last-Event-ID gets N+1 on, 
   CHECK(std::string(doc["status"].get_string().value()) == "succeeded");
 }
 
+TEST_CASE("api events: ?since= that is not a seq, or lies in the future, is a clear 400", "[integration]") {
+  BackFixture f(kConfig);
+  f.start_back();
+  for (const char* bad : {"abc", "-1", "12x", "99999999999999"}) {
+    auto r = f.request("GET", std::string("/api/v1/events?since=") + bad);
+    INFO(bad << ": " << r.body);
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains("\"bad_request\"") && Catch::Contains("since"));
+  }
+  auto ws = f.request("GET", "/api/v1/ws?since=soon");
+  CHECK(ws.status == 400);
+}
+
 TEST_CASE("api events: ?since= resumes too, and ?deployId= filters", "[integration]") {
   BackFixture f(kConfig);
   f.start_supervisor();

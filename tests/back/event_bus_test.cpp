@@ -154,6 +154,57 @@ TEST_CASE("event bus: seqs continue after a restart, never reused", "[unit]") {
   CHECK(bus.publish("deploy.log", "d-1") > last);
 }
 
+namespace {
+
+// The deploy database, refusing reservations while `full` (as on a full disk).
+class FillingStore final : public SeqSource {
+ public:
+  explicit FillingStore(DeployStore& store) : store_(store) {}
+  common::Result<uint64_t> reserve_event_seqs(uint64_t count) override {
+    if (full) return common::Error{"cannot reserve event numbers: database or disk is full"};
+    return store_.reserve_event_seqs(count);
+  }
+  common::Result<void> release_event_seqs(uint64_t last_reserved, uint64_t last_used) override {
+    if (full) return common::Error{"cannot hand back event numbers: database or disk is full"};
+    return store_.release_event_seqs(last_reserved, last_used);
+  }
+  bool full = false;
+
+ private:
+  DeployStore& store_;
+};
+
+}  // namespace
+
+TEST_CASE("event bus: seqs handed out while the disk was full are not reused after a crash", "[unit]") {
+  reship::test::TempDir dir;
+  uint64_t last = 0;
+  {
+    common::uv::Loop loop;
+    auto store = DeployStore::open(dir / "deploys.db");
+    REQUIRE(store.ok());
+    FillingStore filling(**store);
+    EventBus bus(loop);
+    REQUIRE(bus.use_seqs(&filling).ok());
+    filling.full = true;
+    // Past the reserved block: the seqs go on, unique in this run.
+    for (int i = 0; i < 30'012; ++i) {
+      const uint64_t seq = bus.publish("deploy.log", "d-1");
+      REQUIRE(seq > last);
+      last = seq;
+    }
+    // Killed: nothing is handed back.
+  }
+  common::uv::Loop loop;
+  auto store = DeployStore::open(dir / "deploys.db");
+  REQUIRE(store.ok());
+  EventBus bus(loop);
+  REQUIRE(bus.use_seqs(store->get()).ok());
+  const uint64_t next = bus.publish("deploy.done", "d-1");
+  INFO("last seq before the crash " << last << ", first after " << next);
+  CHECK(next > last);
+}
+
 TEST_CASE("event bus: a subscriber may unsubscribe another during delivery", "[unit]") {
   common::uv::Loop loop;
   {

@@ -146,3 +146,41 @@ TEST_CASE("reship: errors say what to do and exit 2", "[integration]") {
   auto version = run_command({kCliBin, "--version"});
   CHECK(version.exit_code == 0);
 }
+
+TEST_CASE("reship deploy: control characters in a reason or session id never reach a log or a terminal raw",
+          "[integration]") {
+  BackFixture f(kConfig);
+  f.start_supervisor();
+  f.start_back();
+  // A caller forging a "deploy succeeded" line and clearing the reader's screen.
+  const std::string forged = "fix\n[reship] deploy succeeded after 0.1 s\r\x1b[2J\x07" "\xc2\x9b" "31m";
+  auto answer = f.request("POST", "/api/v1/self/deploy",
+                          R"({"scope":"broken","reason":"fix\n[reship] deploy succeeded after 0.1 s\r\u001b[2J\u0007\u009b31m","sessionId":"s\u001b]0;owned\u0007"})");
+  INFO(answer.body);
+  simdjson::dom::parser parser;
+  const auto doc = parser.parse(answer.body);
+  const std::string id(doc["deployId"].get_string().value());
+  // The record keeps what the caller sent, exactly.
+  CHECK(std::string(doc["reason"].get_string().value()) == forged);
+
+  const std::string log = read_file(f.dir().path() / "state/logs" / (id + ".log"));
+  INFO(log);
+  CHECK(log.find('\x1b') == std::string::npos);
+  CHECK(log.find('\r') == std::string::npos);
+  CHECK(log.find("\n[reship] deploy succeeded") == std::string::npos);
+  CHECK_THAT(log, Catch::Contains("(fix\\n[reship] deploy succeeded after 0.1 s\\r\\x1b[2J\\x07\\u009b31m)"));
+  // The daemon's own log says it the same way.
+  CHECK(f.back_log().find('\x1b') == std::string::npos);
+
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{{"show", id}, {"deploys"}}) {
+    auto shown = run_reship(f, args);
+    INFO(args[0] << ": " << shown.out << shown.err);
+    CHECK(shown.exit_code == 0);
+    CHECK(shown.out.find('\x1b') == std::string::npos);
+    CHECK(shown.out.find('\x07') == std::string::npos);
+    CHECK(shown.out.find("\xc2\x9b") == std::string::npos);
+  }
+  // And the live log of `reship logs` is the log file's bytes.
+  auto logs = run_reship(f, {"logs", id});
+  CHECK(logs.out == log);
+}
