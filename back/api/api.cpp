@@ -86,9 +86,10 @@ bool Api::valid_id(const std::string& id, const std::shared_ptr<http::Exchange>&
 
 std::string Api::deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
                              const std::vector<std::string>* warnings) {
-  if (!with_tail) return back::record_json(record, {coalesced, nullptr, warnings});
+  const bool durable = parts_.deploys.durable(record.id);
+  if (!with_tail) return back::record_json(record, {coalesced, nullptr, warnings, durable});
   const std::string tail = parts_.logs.tail(record.id, parts_.config.back.log_tail_bytes);
-  return back::record_json(record, {coalesced, &tail, warnings});
+  return back::record_json(record, {coalesced, &tail, warnings, durable});
 }
 
 std::optional<back::DeployRequest> Api::parse_deploy_body(http::Request& req, const std::shared_ptr<http::Exchange>& ex,

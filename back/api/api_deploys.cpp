@@ -127,7 +127,7 @@ void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>
   body += "{\"deploys\":[";
   for (size_t i = 0; i < page.deploys.size(); ++i) {
     if (i > 0) body += ',';
-    body += back::record_json(page.deploys[i]);
+    body += back::record_json(page.deploys[i], {.durable = parts_.deploys.durable(page.deploys[i].id)});
   }
   body += "],\"next\":";
   body += page.next ? "\"" + std::to_string(*page.next) + "\"" : "null";
@@ -262,7 +262,8 @@ void Api::cancel_deploy(http::Request& req, const std::shared_ptr<http::Exchange
     respond_error(ex, api_error(*refused));
     return;
   }
-  respond_json(ex, 200, back::record_json(std::get<back::DeployRecord>(result)));
+  const auto& cancelled = std::get<back::DeployRecord>(result);
+  respond_json(ex, 200, back::record_json(cancelled, {.durable = parts_.deploys.durable(cancelled.id)}));
 }
 
 }  // namespace reship::api

@@ -106,6 +106,7 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
   w.field("coalesced", view.coalesced);
   w.field("joined", r.joined);
   w.field("logBytes", r.log_bytes);
+  w.field("durable", view.durable);
   if (r.queue_position) w.field("queuePosition", *r.queue_position);
   if (r.superseded_by) w.field("supersededBy", *r.superseded_by);
   if (view.warnings && !view.warnings->empty()) w.field("warnings", *view.warnings);

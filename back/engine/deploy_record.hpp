@@ -75,6 +75,9 @@ struct RecordView {
   /// Adds "warnings": what this caller's request asked for that could not
   /// be done.
   const std::vector<std::string>* warnings = nullptr;
+  /// "durable": false while the database has refused the record's newest
+  /// copy (a full disk) and it lives only in memory.
+  bool durable = true;
 };
 
 /// The record as the API's JSON object.

@@ -174,14 +174,18 @@ std::string LogStore::tail(const std::string& id, size_t max_bytes) const {
   const int64_t start = std::max<int64_t>(0, st.st_size - static_cast<int64_t>(max_bytes));
   std::string text = read_range(fd.fd, start, static_cast<size_t>(st.st_size - start));
   if (start > 0) {
-    // Cut at the first line start, unless the tail is one long line.
+    // Cut at the first line start, unless that would drop most of the tail:
+    // the end of a very long last line (a build's last output, before
+    // reship's own closing lines) is what a reader needs. It is then kept,
+    // marked "…" where it was cut, within max_bytes still.
     const size_t nl = text.find('\n');
-    if (nl != std::string::npos && nl + 1 < text.size()) {
+    if (nl != std::string::npos && nl + 1 < text.size() && nl < text.size() / 2) {
       text.erase(0, nl + 1);
     } else {
-      size_t i = 0;
+      static constexpr std::string_view kCut = "…";
+      size_t i = std::min(kCut.size(), text.size());
       while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-      text.erase(0, i);
+      text.replace(0, i, kCut);
     }
   }
   return common::is_valid_utf8(text) ? text : common::sanitize_utf8(text);

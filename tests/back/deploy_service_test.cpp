@@ -212,6 +212,23 @@ platform = ["@helper", "chaos", "200000"]
   CHECK(output->at_ms >= *r.started_at);
 }
 
+TEST_CASE("deploy engine: a build whose last line is 10 MB without a newline shows its end in the tail",
+          "[integration]") {
+  SupervisorFixture sup(platform_config(R"(
+[builds]
+platform = ["sh", "-c", "head -c 10000000 /dev/zero | tr '\\000' x; printf ' the end of the build'"]
+)"));
+  EngineFixture engine(sup.config_path());
+  auto r = engine.deploy(request("platform", DeployMode::build), 60s).record;
+  REQUIRE(r.status == DeployStatus::succeeded);
+  const std::string tail = engine.logs->tail(r.id, 8192);
+  INFO(tail.substr(tail.size() > 600 ? tail.size() - 600 : 0));
+  CHECK(tail.size() <= 8192);
+  CHECK(common::is_valid_utf8(tail));
+  CHECK_THAT(tail, Catch::StartsWith("…xxx"));
+  CHECK_THAT(tail, Catch::Contains("xxx the end of the build\n[reship] build exited with code 0"));
+}
+
 TEST_CASE("deploy engine: a hanging build is stopped at build_timeout, its whole group with it", "[integration]") {
   SupervisorFixture sup(platform_config(R"(
 [builds]

@@ -149,6 +149,51 @@ other = ["sh", "-c", "echo other built"])"));
   CHECK(field(resumed.body, "status") == "succeeded");
 }
 
+TEST_CASE("back faults: a deploy that ended but whose record was never saved is recovered as its log says",
+          "[integration][faults]") {
+  BackFixture f(config(R"(platform = ["sh", "-c", "echo '[reship] deploy failed after 0.1 s'; echo built"])"));
+  f.start_back();
+  auto answer = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  INFO(answer.body);
+  REQUIRE(field(answer.body, "status") == "succeeded");
+  CHECK_THAT(answer.body, Catch::Contains("\"durable\":true"));
+  const std::string id = field(answer.body, "deployId");
+  f.back()->signal(SIGKILL);
+  f.back()->wait(5s);
+  // As if the database had refused the last saves (a full disk): the record
+  // stayed where the deploy was still building.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((f.dir().path() / "state/deploys.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, ("UPDATE deploys SET status = 'building', finished_at = NULL WHERE id = '" + id + "'").c_str(),
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  f.start_back();
+  auto record = f.request("GET", "/api/v1/deploys/" + id);
+  INFO(record.body);
+  // The caller was told "succeeded"; the record says so too. The build's own
+  // line "[reship] deploy failed" is on the build's stream: not evidence.
+  CHECK(field(record.body, "status") == "succeeded");
+}
+
+TEST_CASE("back faults: an interrupted deploy's durationMs runs until its log's last line", "[integration][faults]") {
+  BackFixture f(config(R"(platform = ["sh", "-c", "echo build pid=$$; sleep 1; echo $((6 * 7)); sleep 30"])"));
+  f.start_back();
+  const std::string id = field(f.request("POST", "/api/v1/deploys", R"({"scope":"platform","mode":"build"})").body, "deployId");
+  const auto log = f.dir().path() / "state/logs" / (id + ".log");
+  // The command is in the log too: its output, not its text, is the sign.
+  REQUIRE(wait_until([&] { return read_file(log).find("\n42\n") != std::string::npos; }, 10s));
+  f.back()->signal(SIGKILL);
+  f.back()->wait(5s);
+  f.start_back();
+  auto record = f.request("GET", "/api/v1/deploys/" + id);
+  INFO(record.body);
+  CHECK(field(record.body, "status") == "interrupted");
+  simdjson::dom::parser parser;
+  const int64_t duration = parser.parse(record.body)["durationMs"].get_int64().value();
+  CHECK(duration >= 900);
+  CHECK(duration < 20'000);
+}
+
 TEST_CASE("back faults: killed while restarting services, the record says interrupted", "[integration][faults]") {
   const int port = free_port();
   BackFixture f(config(R"(platform = ["sh", "-c", "echo built"])", R"(
