@@ -108,7 +108,13 @@ common::Result<void> ControlServer::listen(const std::string& path, unsigned mod
   if (auto bound = bind(); !bound) return bound;
   // Someone removing the socket file (a cleanup job, a careless rm) would
   // cut every client off for good: notice it and bind again.
-  (void)watch_.start(dir.string(), [this](std::string_view name) { on_dir_change(name); });
+  if (auto watching = watch_.start(dir.string(), [this](std::string_view name) { on_dir_change(name); });
+      !watching) {
+    // Serving goes on; only that repair is lost, and the operator is told.
+    spdlog::warn("cannot watch {} ({}): if the socket file is removed, restart the supervisor to bind it again "
+                 "(or raise fs.inotify.max_user_instances / max_user_watches)",
+                 dir.string(), watching.error().message);
+  }
   return {};
 }
 

@@ -36,7 +36,16 @@ common::Result<std::unique_ptr<NotifySocket>> NotifySocket::open(uv_loop_t* loop
     ::close(fd);
     return common::errno_error("cannot bind the notify socket " + address, err);
   }
-  return std::unique_ptr<NotifySocket>(new NotifySocket(loop, fd, address, allowed_uid, std::move(on_message)));
+  std::unique_ptr<NotifySocket> socket(new NotifySocket(loop, fd, address, allowed_uid, std::move(on_message)));
+  // A notify socket nobody reads would leave its service "starting" forever.
+  NotifySocket* self = socket.get();
+  if (auto r = socket->poll_.start(UV_READABLE, [self](int status, int) {
+        if (status == 0) self->on_readable();
+      });
+      !r) {
+    return common::Error{"cannot watch the notify socket " + address + ": " + r.error().message};
+  }
+  return socket;
 }
 
 NotifySocket::NotifySocket(uv_loop_t* loop, int fd, std::string address, uid_t allowed_uid, MessageFn on_message)
@@ -44,11 +53,7 @@ NotifySocket::NotifySocket(uv_loop_t* loop, int fd, std::string address, uid_t a
       address_(std::move(address)),
       allowed_uid_(allowed_uid),
       on_message_(std::move(on_message)),
-      poll_(loop, fd) {
-  (void)poll_.start(UV_READABLE, [this](int status, int) {
-    if (status == 0) on_readable();
-  });
-}
+      poll_(loop, fd) {}
 
 NotifySocket::~NotifySocket() {
   poll_.stop();

@@ -123,9 +123,18 @@ common::Result<void> Supervisor::start() {
     spdlog::debug("reaped orphan pid {} ({})", pid, common::describe_wait_status(status));
   });
   if (auto r = reaper_.start(); !r) return r;
-  (void)sigterm_.start(SIGTERM, [this] { on_stop_signal(); });
-  (void)sigint_.start(SIGINT, [this] { on_stop_signal(); });
-  (void)sighup_.start(SIGHUP, [] { spdlog::info("SIGHUP ignored: restart the supervisor to load a new config"); });
+  // A supervisor that could not hear SIGTERM would be stopped only by
+  // SIGKILL, its services left running: refuse to start rather than run deaf.
+  if (auto r = sigterm_.start(SIGTERM, [this] { on_stop_signal(); }); !r) {
+    return common::Error{"cannot watch SIGTERM: " + r.error().message};
+  }
+  if (auto r = sigint_.start(SIGINT, [this] { on_stop_signal(); }); !r) {
+    return common::Error{"cannot watch SIGINT: " + r.error().message};
+  }
+  if (auto r = sighup_.start(SIGHUP, [] { spdlog::info("SIGHUP ignored: restart the supervisor to load a new config"); });
+      !r) {
+    return common::Error{"cannot watch SIGHUP: " + r.error().message};
+  }
   spdlog::info("reship-supervisor {} started: pid {}, socket {}, services: {}", kVersion, ::getpid(),
                config_.supervisor.socket.string(), services_.empty() ? "none" : names_of(services_));
   for (auto& s : services_) {
