@@ -171,8 +171,12 @@ void ControlServer::on_accept(common::uv::Stream stream) {
     return;
   }
   connections_.push_back(conn);
-  std::weak_ptr<ControlConnection> weak = conn;
   conn->on_closed([this, raw = conn.get()] { remove(raw); });
+  start_reading(conn);
+}
+
+void ControlServer::start_reading(const std::shared_ptr<ControlConnection>& conn) {
+  std::weak_ptr<ControlConnection> weak = conn;
   conn->stream().read_start(
       [this, weak](std::string_view data) {
         if (auto c = weak.lock()) on_data(c, data);
@@ -189,19 +193,57 @@ void ControlServer::on_accept(common::uv::Stream stream) {
 }
 
 void ControlServer::on_data(const std::shared_ptr<ControlConnection>& conn, std::string_view data) {
-  const auto status = conn->framer().feed(data, [&](std::string_view line) {
-    auto decoded = ipc::decode_request(parser_, line);
-    if (auto* error = std::get_if<ipc::RequestError>(&decoded)) {
-      conn->send_error(error->id, error->code.c_str(), error->message);
-    } else {
-      on_request_(conn, std::get<ipc::Request>(decoded));
+  conn->backlog().append(data);
+  handle_backlog(conn);
+}
+
+void ControlServer::handle_backlog(const std::shared_ptr<ControlConnection>& conn) {
+  std::string& backlog = conn->backlog();
+  size_t pos = 0;
+  while (pos < backlog.size()) {
+    // One line at a time, so that handling can stop between two of them.
+    const size_t nl = backlog.find('\n', pos);
+    const size_t end = nl == std::string::npos ? backlog.size() : nl + 1;
+    const std::string_view chunk = std::string_view(backlog).substr(pos, end - pos);
+    pos = end;
+    const auto status = conn->framer().feed(chunk, [&](std::string_view line) {
+      auto decoded = ipc::decode_request(parser_, line);
+      if (auto* error = std::get_if<ipc::RequestError>(&decoded)) {
+        conn->send_error(error->id, error->code.c_str(), error->message);
+      } else {
+        on_request_(conn, std::get<ipc::Request>(decoded));
+      }
+      return conn->open();
+    });
+    if (status == ipc::LineFramer::Status::too_long) {
+      backlog.clear();
+      conn->send_error(std::nullopt, ipc::code::line_too_long,
+                       "a line is longer than 64 KiB; closing the connection");
+      conn->finish();
+      return;
     }
-    return conn->open();
-  });
-  if (status == ipc::LineFramer::Status::too_long) {
-    conn->send_error(std::nullopt, ipc::code::line_too_long,
-                     "a line is longer than 64 KiB; closing the connection");
-    conn->finish();
+    if (!conn->open()) return;
+    if (pos < backlog.size() && conn->stream().held_bytes() > ControlConnection::kHighWater) {
+      // The client reads slower than it asks: wait for it.
+      backlog.erase(0, pos);
+      if (!conn->paused) {
+        conn->paused = true;
+        conn->stream().read_stop();
+      }
+      std::weak_ptr<ControlConnection> weak = conn;
+      conn->stream().on_drain([this, weak] {
+        if (auto c = weak.lock(); c && c->open()) {
+          c->stream().on_drain(nullptr);
+          handle_backlog(c);
+        }
+      });
+      return;
+    }
+  }
+  backlog.clear();
+  if (conn->paused) {
+    conn->paused = false;
+    start_reading(conn);
   }
 }
 

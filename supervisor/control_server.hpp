@@ -26,6 +26,10 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
  public:
   /// A client that lets this much output pile up unread is disconnected.
   static constexpr size_t kMaxQueued = 1024 * 1024;
+  /// Past this much unsent output, its requests wait (reading stops) until
+  /// the client has read the replies: a pipelining client is slowed, never
+  /// cut off.
+  static constexpr size_t kHighWater = 256 * 1024;
   /// How long a finished connection waits for its client to close.
   static constexpr common::Millis kLinger{1000};
 
@@ -55,8 +59,12 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
 
   common::uv::Stream& stream() { return stream_; }
   ipc::LineFramer& framer() { return framer_; }
+  /// Bytes read but not yet handled while the replies catch up.
+  std::string& backlog() { return backlog_; }
+  bool paused = false;
 
  private:
+  std::string backlog_;
   common::uv::Stream stream_;
   ipc::LineFramer framer_;
   std::function<void()> on_closed_;
@@ -92,6 +100,9 @@ class ControlServer {
   void on_dir_change(std::string_view name);
   void on_accept(common::uv::Stream stream);
   void on_data(const std::shared_ptr<ControlConnection>& conn, std::string_view data);
+  void start_reading(const std::shared_ptr<ControlConnection>& conn);
+  /// Handles the backlog's requests until it is empty or the replies back up.
+  void handle_backlog(const std::shared_ptr<ControlConnection>& conn);
   void remove(const ControlConnection* conn);
 
   uv_loop_t* loop_;

@@ -223,3 +223,60 @@ TEST_CASE("control protocol: a client that half-closes still gets every reply", 
   CHECK_THAT(got,
              Catch::Contains("restart.ack") && Catch::Contains("restart.done") && Catch::Contains("restart.complete"));
 }
+
+TEST_CASE("control protocol: 10,000 pipelined requests are all answered, in order, none dropped", "[integration]") {
+  // 30 services: each status reply is kilobytes, far more than the requests.
+  std::string config = "[scopes]\nplatform = [\"s0\"]\n";
+  for (int i = 0; i < 30; ++i) {
+    config += "[services.s" + std::to_string(i) + "]\ncommand = [\"@helper\", \"sleep\"]\nautostart = false\n";
+  }
+  SupervisorFixture sup(config);
+  sup.start();
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, sup.socket().data(), sup.socket().size());
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  constexpr int kRequests = 10'000;
+  // The writer sends everything at once; the reader reads as fast as it can.
+  auto writer = std::async(std::launch::async, [fd] {
+    std::string all;
+    for (int i = 0; i < kRequests; ++i) all += R"({"id":")" + std::to_string(i) + R"(","op":"status"})" "\n";
+    size_t sent = 0;
+    while (sent < all.size()) {
+      const ssize_t n = ::send(fd, all.data() + sent, all.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  });
+  int answered = 0;
+  bool in_order = true;
+  std::string partial;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (answered < kRequests && std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{fd, POLLIN, 0};
+    if (::poll(&pfd, 1, 1000) <= 0) continue;
+    char buf[65536];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    partial.append(buf, static_cast<size_t>(n));
+    size_t start = 0;
+    size_t nl;
+    while ((nl = partial.find('\n', start)) != std::string::npos) {
+      const std::string expected = R"({"id":")" + std::to_string(answered) + R"(","type":"status")";
+      if (partial.compare(start, expected.size(), expected) != 0) in_order = false;
+      ++answered;
+      start = nl + 1;
+    }
+    partial.erase(0, start);
+  }
+  ::shutdown(fd, SHUT_RDWR);
+  CHECK(writer.get());
+  ::close(fd);
+  std::printf("pipelined control requests answered: %d of %d\n", answered, kRequests);
+  CHECK(answered == kRequests);
+  CHECK(in_order);
+  // Still serving others.
+  CHECK(sup.service("s0").name == "s0");
+}
