@@ -84,6 +84,8 @@ class Api {
   std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
                           const std::vector<std::string>* warnings = nullptr);
   bool valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex);
+  /// A live stream has ended: forget it (and now and then trim the heap).
+  void stream_ended(uint64_t key);
   /// ?since=: nothing when absent; an error for what is not a seq this
   /// server handed out.
   common::Result<std::optional<uint64_t>> checked_since(std::optional<std::string_view> text) const;
@@ -99,6 +101,7 @@ class Api {
   // Live streams (SSE, WebSocket, log follows), closed on shutdown.
   std::map<uint64_t, std::shared_ptr<Stream>> streams_;
   uint64_t next_stream_ = 1;
+  size_t ended_since_trim_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -1,6 +1,8 @@
 // The live routes: Server-Sent Events, the WebSocket, and `log?follow=1`.
 // Each is a Stream kept by the Api until its client goes or shutdown ends it.
 
+#include <malloc.h>
+
 #include <charconv>
 
 #include <spdlog/spdlog.h>
@@ -79,7 +81,10 @@ class Subscriber : public CatchUpQueue::Client {
 
   virtual bool gone() const = 0;
   virtual size_t queued() const = 0;
-  virtual void write(const back::EventBatch& batch) = 0;
+  /// Writes the batch's events for this subscriber. A writer that stops
+  /// early, its client's queue full, returns the seq of the last event it
+  /// wrote (the rest is then read back from the ring).
+  virtual std::optional<uint64_t> write(const back::EventBatch& batch) = 0;
   virtual void write_gap(const std::pair<uint64_t, uint64_t>& gap) = 0;
   /// Catching up is over: live batches take over from here.
   virtual void caught_up() {}
@@ -106,7 +111,11 @@ class Subscriber : public CatchUpQueue::Client {
       return;
     }
     if (batch.gap()) write_gap(*batch.gap());
-    write(batch);
+    if (auto stopped = write(batch)) {
+      cursor_ = std::max(cursor_, *stopped);
+      catching_up_ = true;  // on_drained() queues the first step
+      return;
+    }
     if (!batch.events().empty()) cursor_ = std::max(cursor_, batch.events().back()->seq);
   }
 
@@ -121,7 +130,13 @@ class Subscriber : public CatchUpQueue::Client {
     if (!catching_up_ || !sub_ || gone()) return 0;
     auto page = bus_.fetch(deploy_id_, cursor_, Api::kCatchUpPage);
     if (page.gap) write_gap(*page.gap);
-    for (const auto& batch : page.batches) write(*batch);
+    for (const auto& batch : page.batches) {
+      if (auto stopped = write(*batch)) {
+        // The client's queue is full: go on from there once it drains.
+        cursor_ = std::max(cursor_, *stopped);
+        return page.bytes;
+      }
+    }
     // A page that does not move on would be asked for forever: rejoin the
     // live stream rather than spin (fetch() never does this).
     if (page.caught_up || page.last_seq <= cursor_) catching_up_ = false;
@@ -190,13 +205,15 @@ class SseStream final : public Subscriber, public std::enable_shared_from_this<S
  private:
   bool gone() const override { return ex_->closed(); }
   size_t queued() const override { return ex_->write_queue_size(); }
-  void write(const back::EventBatch& batch) override {
-    if (ending_) return;
+  // One text shared by every SSE client: written whole.
+  std::optional<uint64_t> write(const back::EventBatch& batch) override {
+    if (ending_) return std::nullopt;
     if (auto text = batch.encoded(deploy_id_, &sse_encode)) ex_->write_shared(std::move(text));
-    if (deploy_id_.empty()) return;
+    if (deploy_id_.empty()) return std::nullopt;
     for (const back::Event* e : batch.matching(deploy_id_)) {
       if (e->type == "deploy.done") end_soon();
     }
+    return std::nullopt;
   }
   void write_gap(const std::pair<uint64_t, uint64_t>& gap) override {
     if (!ending_) ex_->write(http::format_sse_event("", "stream.gap", gap_json(gap)));
@@ -276,8 +293,22 @@ class WsStream final : public Subscriber, public std::enable_shared_from_this<Ws
  private:
   bool gone() const override { return ws_->closed(); }
   size_t queued() const override { return ws_->write_queue_size(); }
-  void write(const back::EventBatch& batch) override {
-    for (const back::Event* e : batch.matching(deploy_id_)) ws_->send_text(e->json);
+  // A frame per event, copied per client, all of a batch in one write: up
+  // to kHighWater queued (and one event more), the rest left to catch-up.
+  std::optional<uint64_t> write(const back::EventBatch& batch) override {
+    std::vector<std::string_view> texts;
+    size_t queued_bytes = queued();
+    std::optional<uint64_t> stopped;
+    for (const back::Event* e : batch.matching(deploy_id_)) {
+      if (queued_bytes > Api::kHighWater) {
+        stopped = e->seq - 1;
+        break;
+      }
+      texts.push_back(e->json);
+      queued_bytes += e->json.size();
+    }
+    ws_->send_texts(texts);
+    return stopped;
   }
   void write_gap(const std::pair<uint64_t, uint64_t>& gap) override { ws_->send_text(gap_json(gap)); }
 
@@ -289,7 +320,10 @@ class WsStream final : public Subscriber, public std::enable_shared_from_this<Ws
 
 class LogFollow final : public std::enable_shared_from_this<LogFollow> {
  public:
-  static constexpr size_t kChunk = 1024 * 1024;
+  /// Read and sent a piece at a time, never more than kHeld + kChunk held
+  /// for a client that does not read.
+  static constexpr size_t kChunk = 128 * 1024;
+  static constexpr size_t kHeld = 1024 * 1024;
 
   LogFollow(std::shared_ptr<http::Exchange> ex, std::string id, int64_t offset, back::LogStore& logs,
             back::DeployService& deploys)
@@ -317,7 +351,7 @@ class LogFollow final : public std::enable_shared_from_this<LogFollow> {
       end();
       return;
     }
-    while (ex_->write_queue_size() < 4 * kChunk) {
+    while (ex_->write_queue_size() < kHeld) {
       int64_t size = 0;
       auto bytes = logs_.read(id_, offset_, kChunk, &size);
       if (!bytes || bytes->empty()) break;
@@ -362,6 +396,16 @@ class Holder final : public Api::Stream {
 
 }  // namespace
 
+void Api::stream_ended(uint64_t key) {
+  streams_.erase(key);
+  // What many silent readers held (up to kHighWater each) goes back to the
+  // system once they are gone, not only to malloc's free lists.
+  if (++ended_since_trim_ >= 64 || (streams_.empty() && ended_since_trim_ >= 4)) {
+    ended_since_trim_ = 0;
+    ::malloc_trim(0);
+  }
+}
+
 void Api::events(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
   if (!authenticate(req, ex)) return;
   // Last-Event-ID (sent by EventSource on reconnect) wins over ?since=.
@@ -399,7 +443,7 @@ void Api::events(http::Request& req, const std::shared_ptr<http::Exchange>& ex) 
   streams_.emplace(key, std::make_shared<Holder<SseStream>>(stream));
   std::weak_ptr<bool> alive = alive_;
   stream->start(since, [this, alive, key] {
-    if (!alive.expired()) streams_.erase(key);
+    if (!alive.expired()) stream_ended(key);
   });
 }
 
@@ -420,7 +464,7 @@ void Api::websocket(http::Request& req, const std::shared_ptr<http::Exchange>& e
   streams_.emplace(key, std::make_shared<Holder<WsStream>>(stream));
   std::weak_ptr<bool> alive = alive_;
   stream->start(std::move(deploy_id), since, [this, alive, key] {
-    if (!alive.expired()) streams_.erase(key);
+    if (!alive.expired()) stream_ended(key);
   });
 }
 
@@ -432,7 +476,7 @@ void Api::follow_log(const std::shared_ptr<http::Exchange>& ex, const std::strin
   streams_.emplace(key, std::make_shared<Holder<LogFollow>>(stream));
   std::weak_ptr<bool> alive = alive_;
   stream->start(parts_.events, [this, alive, key] {
-    if (!alive.expired()) streams_.erase(key);
+    if (!alive.expired()) stream_ended(key);
   });
 }
 

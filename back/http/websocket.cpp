@@ -266,6 +266,29 @@ bool WebSocket::send_text(std::string_view text) {
   return send_frame(text, nullptr);
 }
 
+bool WebSocket::send_texts(const std::vector<std::string_view>& texts) {
+  if (texts.empty()) return true;
+  if (closed()) return false;
+  auto guard = conn_->shared_from_this();
+  size_t total = 0;
+  for (const auto text : texts) total += 10 + text.size();
+  std::string frames;
+  frames.reserve(total);
+  for (const auto text : texts) {
+    uint8_t header[10];
+    const size_t header_length = text_frame_header(header, text.size());
+    frames.append(reinterpret_cast<const char*>(header), header_length);
+    frames.append(text);
+  }
+  if (in_recv_) {
+    out_.append(frames);  // as send_frame(): after wslay_event_recv() returns
+    return true;
+  }
+  flush();
+  if (conn_ == nullptr) return false;
+  return conn_->write(std::move(frames));
+}
+
 bool WebSocket::send_shared(std::shared_ptr<const std::string> text) {
   if (!text) return false;
   const std::string_view view(*text);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/os/uv_handles.hpp"
 
@@ -68,6 +69,9 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
   /// Sends one text frame; `text` must be valid UTF-8. Returns false once
   /// the WebSocket is closing or closed.
   bool send_text(std::string_view text);
+  /// Sends each text as a message of its own, framed into one buffer and
+  /// written at once: many small messages cost one write, not one each.
+  bool send_texts(const std::vector<std::string_view>& texts);
   /// As send_text(), sharing the buffer (large ones are not copied).
   bool send_shared(std::shared_ptr<const std::string> text);
   /// Starts the close handshake; the connection closes when the client

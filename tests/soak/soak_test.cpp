@@ -13,6 +13,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <simdjson.h>
 
@@ -267,4 +268,68 @@ TEST_CASE("soak: both daemons run a few deploys under valgrind without an error 
   CHECK(sup_exit == 0);
   CHECK(read_file(f.dir() / "vg-back.log").find("definitely lost") == std::string::npos);
   CHECK(read_file(f.dir() / "vg-supervisor.log").find("ERROR SUMMARY") == std::string::npos);
+}
+
+TEST_CASE("soak: WebSocket and log-follow readers that never read hold a bounded amount each, given back after",
+          "[integration][slow][soak]") {
+  // A build of some 40 MB of output: far more than any reader may be held.
+  BackFixture f(R"(
+[services.web]
+command = ["@helper", "sleep"]
+[scopes]
+platform = ["web"]
+[back]
+listen = @listen
+state_dir = "state"
+[builds]
+platform = ["sh", "-c", "head -c 30000000 /dev/zero | od -v -An -tx1 | head -c 40000000"]
+)");
+  f.start_back();
+  auto built = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  REQUIRE(built.status == 200);
+  simdjson::dom::parser parser;
+  const std::string id(parser.parse(built.body)["deployId"].get_string().value());
+  const long rest_kib = proc_status_kib(f.back()->pid(), "VmRSS");
+  constexpr int kReaders = 100;
+  std::vector<TestClient> readers;
+  for (int i = 0; i < kReaders; ++i) {
+    // A small receive buffer: the server's side holds what does not fit.
+    readers.push_back(f.client());
+    int small = 4096;
+    ::setsockopt(readers.back().fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    if (i % 2 == 0) {
+      REQUIRE(readers.back().ws_handshake("/api/v1/ws?since=0").has_value());
+    } else {
+      REQUIRE(readers.back().get("/api/v1/deploys/" + id + "/log?follow=1"));
+    }
+  }
+  // Once every reader's queue is full, the server's memory stops growing.
+  long held_kib = 0;
+  long previous = -1;
+  // (Sampled every half second, until two samples agree, within 30 s.)
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    held_kib = proc_status_kib(f.back()->pid(), "VmRSS");
+    if (previous >= 0 && held_kib - previous < 256) break;
+    previous = held_kib;
+    std::this_thread::sleep_for(500ms);
+  }
+  const double per_reader_mib = static_cast<double>(held_kib - rest_kib) / 1024.0 / kReaders;
+  std::printf("memory per silent reader (50 WebSocket, 50 log?follow=1, 40 MB log): %.2f MiB\n", per_reader_mib);
+  CHECK(f.request("GET", "/healthz").status == 200);
+#ifndef RESHIP_SANITIZED
+  CHECK(per_reader_mib <= 1.3);
+#endif
+  const size_t connections = usage_of(f.back()->pid()).connections;
+  readers.clear();
+  // Every reader's connection ends, and much of their memory goes back to
+  // the system (the heap trimmed; what fragmentation keeps is reused).
+  CHECK(wait_until([&] { return usage_of(f.back()->pid()).connections + kReaders <= connections; }, 20s));
+  long after_kib = 0;
+  CHECK(wait_until([&] {
+    after_kib = proc_status_kib(f.back()->pid(), "VmRSS");
+    return after_kib < held_kib - (held_kib - rest_kib) / 4;
+  }, 20s));
+  std::printf("reship-back RSS: %ld KiB at rest, %ld KiB with the readers, %ld KiB after they left\n", rest_kib,
+              held_kib, after_kib);
 }
