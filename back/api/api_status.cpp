@@ -25,15 +25,18 @@ void Api::services(http::Request& req, const std::shared_ptr<http::Exchange>& ex
 
 void Api::healthz(http::Request&, const std::shared_ptr<http::Exchange>& ex) {
   // Liveness only: no token needed, nothing secret in it.
+  // Not ok when the state dir was pulled from under it: a health check
+  // should restart it rather than let it serve deploys it cannot keep.
+  const auto problem = parts_.deploys.state_problem();
   common::JsonWriter w;
-  w.begin_object()
-      .field("ok", true)
-      .field("version", kVersion)
+  w.begin_object().field("ok", !problem.has_value());
+  if (problem) w.field("problem", *problem);
+  w.field("version", kVersion)
       .field("pid", static_cast<int>(::getpid()))
       .field("uptimeMs", common::monotonic_ms() - started_ms_)
       .field("running", parts_.deploys.running_id())
       .end_object();
-  respond_json(ex, 200, std::move(w).str());
+  respond_json(ex, problem ? 503 : 200, std::move(w).str());
 }
 
 void Api::metrics(http::Request&, const std::shared_ptr<http::Exchange>& ex) {

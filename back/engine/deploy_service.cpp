@@ -65,6 +65,7 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
   if (config_.find_scope(request.scope) == nullptr) {
     return Refusal{Refusal::Reason::unknown_scope, "unknown scope \"" + request.scope + "\"; scopes: " + scope_list()};
   }
+  if (auto problem = state_problem()) return Refusal{Refusal::Reason::storage_error, *problem};
   DeployRecord r;
   r.created_at = common::unix_ms();
   const int64_t created_mono = common::monotonic_ms();

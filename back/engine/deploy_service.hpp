@@ -101,6 +101,10 @@ class DeployService {
 
   /// Runs for every deploy that ends (metrics).
   void on_finished(std::function<void(const Finished&)> fn) { on_finished_ = std::move(fn); }
+  /// The seam that says whether the state dir is still the one opened
+  /// (StateDirGuard); while it says not, deploys are refused.
+  void set_state_check(std::function<std::optional<std::string>()> fn) { state_check_ = std::move(fn); }
+  std::optional<std::string> state_problem() const { return state_check_ ? state_check_() : std::nullopt; }
   size_t queue_depth() const { return queue_.queued() ? 1 : 0; }
   /// The deploy building or restarting now (none while paused: the one that
   /// ended holds the running slot, so that nothing starts, but runs no more).
@@ -147,6 +151,7 @@ class DeployService {
   std::map<std::string, std::shared_ptr<DeployRun>> runs_;
   State state_ = State::serving;
   std::function<void(const Finished&)> on_finished_;
+  std::function<std::optional<std::string>()> state_check_;
   std::function<void()> shutdown_done_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -10,6 +10,7 @@
 #include "back/events/event_bus.hpp"
 #include "back/store/deploy_store.hpp"
 #include "back/store/log_store.hpp"
+#include "back/store/state_dir_guard.hpp"
 #include "common/config/config.hpp"
 #include "common/os/child_reaper.hpp"
 
@@ -44,6 +45,8 @@ class Engine {
   LogStore& logs() { return *logs_; }
   EventBus& events() { return *events_; }
   SupervisorClient& supervisor() { return *supervisor_; }
+  /// Why the state dir is no longer the one opened; nothing while it is.
+  std::optional<std::string> state_problem() const { return guard_->problem(); }
 
   /// On a clean stop, once every deploy is settled: hands unused event seqs
   /// back (EventBus::release_unused_seqs).
@@ -51,9 +54,7 @@ class Engine {
 
  private:
   Engine() = default;
-  std::optional<StartError> lock_state_dir(const common::Config& config);
-
-  int lock_fd_ = -1;
+  std::unique_ptr<StateDirGuard> guard_;
   std::unique_ptr<DeployStore> store_;
   std::unique_ptr<LogStore> logs_;
   std::unique_ptr<EventBus> events_;

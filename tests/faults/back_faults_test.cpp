@@ -296,6 +296,34 @@ TEST_CASE("back faults: a second reship-back on the same state_dir refuses to st
   CHECK_THAT(r.err, Catch::Contains("another reship-back (pid " + std::to_string(f.back()->pid()) + ") uses the state_dir"));
 }
 
+TEST_CASE("back faults: a state dir deleted or replaced under reship-back is noticed, and a second one still refused",
+          "[integration][faults]") {
+  BackFixture f(config(R"(platform = ["true"])"));
+  f.start_back();
+  REQUIRE(f.request("GET", "/healthz").status == 200);
+  const auto state = f.dir().path() / "state";
+  SECTION("deleted") { std::filesystem::remove_all(state); }
+  SECTION("replaced by another folder") {
+    std::filesystem::rename(state, f.dir().path() / "state.old");
+    std::filesystem::create_directories(state);
+  }
+  auto health = f.request("GET", "/healthz");
+  INFO(health.body);
+  CHECK(health.status == 503);
+  CHECK_THAT(health.body, Catch::Contains("\"ok\":false") && Catch::Contains("restart reship-back"));
+  auto refused = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform","mode":"build"})");
+  INFO(refused.body);
+  CHECK(refused.status == 500);
+  CHECK_THAT(refused.body, Catch::Contains("while reship-back ran"));
+  // The folder is made again by a second instance: it is refused all the same.
+  std::string config_text = read_file(f.config_path());
+  config_text.replace(config_text.find("unix:run/back.sock"), 18, "unix:run/other.sock");
+  const auto second = f.dir().write("second.toml", config_text);
+  auto r = run_command({kBackBin, "--config", second.string()}, 10s);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("another reship-back (pid " + std::to_string(f.back()->pid()) + ") uses the state_dir"));
+}
+
 TEST_CASE("back faults: durations come from a monotonic clock, whatever the wall clock does",
           "[integration][faults]") {
 #ifdef RESHIP_SANITIZED
