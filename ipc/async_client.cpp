@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <utility>
 #include <vector>
 
@@ -16,10 +17,7 @@ std::string AsyncClient::send(const std::function<std::string(std::string_view i
                               common::Millis timeout) {
   const std::string id = "c" + std::to_string(next_id_++);
   Pending pending{std::move(handlers), std::make_unique<common::uv::Timer>(loop_)};
-  pending.timer->start(timeout, [this, id, timeout] {
-    fail(id, common::Error{"reship-supervisor at " + socket_path_ + " did not answer within " +
-                           common::format_duration(timeout)});
-  });
+  pending.timer->start(timeout, [this, id, timeout] { time_out(id, timeout); });
   requests_.emplace(id, std::move(pending));
   write_line(make_line(id));
   return id;
@@ -93,10 +91,26 @@ void AsyncClient::drop_connection() {
   queued_.clear();
 }
 
+void AsyncClient::time_out(const std::string& id, common::Millis timeout) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  // The request was sent: a stalled supervisor may still carry it out. Its
+  // replies keep going to on_reply for a while; the failure is said now.
+  auto on_failure = std::move(it->second.handlers.on_failure);
+  it->second.late = true;
+  it->second.timer->start(kLateReplies, [this, id] { requests_.erase(id); });
+  if (on_failure) {
+    on_failure(common::Error{"reship-supervisor at " + socket_path_ + " did not answer within " +
+                                 common::format_duration(timeout),
+                             ETIMEDOUT});
+  }
+}
+
 void AsyncClient::fail(const std::string& id, const common::Error& error) {
   auto it = requests_.find(id);
   if (it == requests_.end()) return;
-  auto on_failure = std::move(it->second.handlers.on_failure);
+  // A late request was told of its failure already.
+  auto on_failure = it->second.late ? nullptr : std::move(it->second.handlers.on_failure);
   requests_.erase(it);
   if (on_failure) on_failure(error);
 }

@@ -23,14 +23,16 @@ namespace reship::ipc {
 /// sends each request with a fresh id, and routes replies by id. Every
 /// request ends in exactly one of: its final reply, or a failure (cannot
 /// connect, connection lost, no final reply within its timeout), so a caller
-/// never waits forever on a supervisor that is down or stuck.
+/// never waits forever on a supervisor that is down or stuck. A request that
+/// timed out may still be carried out by a supervisor that was only stalled:
+/// its late replies still go to on_reply, for kLateReplies.
 class AsyncClient {
  public:
   struct Handlers {
     /// Every reply to the request, the final one included.
     std::function<void(const Reply&)> on_reply;
     /// The request ended without its final reply; the message says why and
-    /// names the socket.
+    /// names the socket. After a timeout, sys_errno is ETIMEDOUT.
     std::function<void(const common::Error&)> on_failure;
   };
 
@@ -49,9 +51,13 @@ class AsyncClient {
   const std::string& socket_path() const { return socket_path_; }
 
  private:
+  /// How long replies to a request that timed out are still routed to it.
+  static constexpr common::Millis kLateReplies{10 * 60'000};
+
   struct Pending {
     Handlers handlers;
     std::unique_ptr<common::uv::Timer> timer;
+    bool late = false;  // timed out; its failure was reported
   };
   enum class State { disconnected, connecting, connected };
 
@@ -60,6 +66,7 @@ class AsyncClient {
   void on_data(std::string_view data);
   void on_end(int status);
   void write_line(std::string line);
+  void time_out(const std::string& id, common::Millis timeout);
   void fail(const std::string& id, const common::Error& error);
   void fail_all(const common::Error& error);
   void drop_connection();

@@ -199,8 +199,13 @@ void DeployRun::run_restarts() {
     if (!self) return;
     for (const auto& s : services) self->ctx_.events.restart_started(self->id(), s);
   };
-  h.on_done = [weak](const ipc::RestartDone& done) {
-    if (auto self = weak.lock()) self->on_restart_done(done);
+  h.on_done = [weak, late = ctx_.late_restart_done, id = r.id](const ipc::RestartDone& done) {
+    auto self = weak.lock();
+    if (self && self->phase_ == Phase::restarting) {
+      self->on_restart_done(done);
+    } else if (late) {
+      late(id, done);  // the deploy ended meanwhile: its record still learns it
+    }
   };
   h.on_complete = [weak](const ipc::RestartComplete&) {
     if (auto self = weak.lock()) self->on_restarts_complete();
@@ -273,6 +278,13 @@ void DeployRun::on_restarts_complete() {
 void DeployRun::on_restart_failure(const common::Error& error) {
   if (phase_ != Phase::restarting) return;
   note(error.message);
+  if (error.sys_errno == ETIMEDOUT) {
+    // Sent, not answered: a stalled supervisor may carry it out yet.
+    finish(DeployStatus::failed, error.message +
+                                     "; the restart may still be carried out: what the supervisor reports later is "
+                                     "added to this record's restarts");
+    return;
+  }
   const bool built = mode_includes(record_.mode, DeployMode::build);
   finish(DeployStatus::failed,
          error.message + (record_.restarts.empty()

@@ -35,6 +35,9 @@ struct DeployContext {
   Restarter& restarter;
   common::ChildReaper& reaper;
   const SelfRestart& self_restart;
+  /// A restart.done that came after its deploy had ended (a stalled
+  /// supervisor): added to the record there.
+  std::function<void(const std::string& deploy_id, const ipc::RestartDone& done)> late_restart_done = nullptr;
 };
 
 /// One deploy, from the queue to its end (contract 3.1, 3.2): its build, then

@@ -21,7 +21,24 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
       events_(events),
       self_restart_(loop, config, supervisor),
       context_{loop, config, records_, logs, events_, supervisor, reaper, self_restart_},
-      queue_(config.back.covers) {}
+      queue_(config.back.covers) {
+  std::weak_ptr<bool> alive = alive_;
+  context_.late_restart_done = [this, alive](const std::string& id, const ipc::RestartDone& done) {
+    if (!alive.expired()) late_restart_done(id, done);
+  };
+}
+
+void DeployService::late_restart_done(const std::string& id, const ipc::RestartDone& done) {
+  auto record = records_.lookup(id);
+  if (!record) return;
+  const RestartEntry entry{done.service, done.ok, done.pid, done.duration_ms, done.error, done.killed,
+                           done.ok ? std::string() : done.output};
+  record->restarts.push_back(entry);
+  records_.save(*record);
+  spdlog::warn("deploy {}: the supervisor restarted {} after all ({}), after the deploy had ended", id, done.service,
+               done.ok ? "ok" : done.error);
+  events_.restart_done(id, entry);
+}
 
 DeployService::~DeployService() = default;
 

@@ -116,6 +116,8 @@ class DeployService {
   std::string scope_list() const;
 
  private:
+  /// A restart.done for a deploy that had ended: into its record, and its event.
+  void late_restart_done(const std::string& id, const ipc::RestartDone& done);
   enum class State { serving, paused, shutting_down };
 
   std::vector<std::string> targets_for(const DeployRequest& request) const;

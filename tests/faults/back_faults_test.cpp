@@ -194,6 +194,43 @@ TEST_CASE("back faults: an interrupted deploy's durationMs runs until its log's 
   CHECK(duration < 20'000);
 }
 
+TEST_CASE("back faults: a stalled supervisor: the deploy says the restart may still happen, and records it when it does",
+          "[integration][faults]") {
+  const int port = free_port();
+  // A restart that takes a moment (the service is ready 1.5 s after its
+  // start), so that the supervisor can be stopped in the middle of it.
+  BackFixture f(config(R"(platform = ["true"])", R"(
+[services.slow]
+command = ["@helper", "listen", ")" + std::to_string(port) + R"(", "1500"]
+ready = "tcp://127.0.0.1:)" + std::to_string(port) + R"("
+ready_timeout = "2s"
+stop_timeout = "1s"
+)", "slow"));
+  f.start_supervisor();
+  REQUIRE(f.supervisor().wait_state("slow", "running", 10s));
+  f.start_back();
+  const std::string id = field(f.request("POST", "/api/v1/deploys", R"({"scope":"platform","mode":"restart"})").body, "deployId");
+  REQUIRE(wait_until([&] { return field(f.request("GET", "/api/v1/deploys/" + id).body, "status") == "restarting"; }, 10s));
+  const pid_t supervisor = f.supervisor().process()->pid();
+  ::kill(supervisor, SIGSTOP);
+  // restart timeout: stop 1 s + ready 2 s + 15 s of slack.
+  auto done = f.request("GET", "/api/v1/deploys/" + id + "?wait=40");
+  ::kill(supervisor, SIGCONT);
+  INFO(done.body);
+  CHECK(field(done.body, "status") == "failed");
+  const std::string summary = field(done.body, "errorSummary");
+  CHECK_THAT(summary, Catch::Contains("did not answer within") && Catch::Contains("may still be carried out"));
+  CHECK_THAT(summary, !Catch::Contains("nothing was restarted"));
+  // Continued, the supervisor finishes the restart; the record learns it.
+  std::string record;
+  CHECK(wait_until([&] {
+    record = f.request("GET", "/api/v1/deploys/" + id).body;
+    return record.find(R"("service":"slow","ok":true)") != std::string::npos;
+  }, 20s));
+  INFO(record);
+  CHECK(field(record, "status") == "failed");  // what the caller was told stays
+}
+
 TEST_CASE("back faults: killed while restarting services, the record says interrupted", "[integration][faults]") {
   const int port = free_port();
   BackFixture f(config(R"(platform = ["sh", "-c", "echo built"])", R"(
