@@ -55,8 +55,12 @@ int run_ps(CliContext& ctx, bool json) {
   }
   Table table({"SERVICE", "STATE", "READY", "PID", "UPTIME", "RESTARTS", "LAST EXIT"});
   for (const auto& s : status->services) {
-    table.add({s.name, s.state, s.ready ? "yes" : "no", s.pid ? std::to_string(*s.pid) : "-",
-               s.pid ? human_duration(s.uptime_ms) : "-", std::to_string(s.restarts), last_exit_text(s)});
+    // What the service forked or daemonized, counted in its cgroup.
+    std::string pid = s.pid ? std::to_string(*s.pid) : "-";
+    if (s.extra_processes > 0) {
+      pid += " (+" + std::to_string(s.extra_processes) + (s.extra_processes == 1 ? " process)" : " processes)");
+    }
+    table.add({s.name, s.state, s.ready ? "yes" : "no", pid, s.pid ? human_duration(s.uptime_ms) : "-", std::to_string(s.restarts), last_exit_text(s)});
   }
   std::printf("reship-supervisor %s, pid %d, up %s\n\n%s", status->supervisor.version.c_str(),
               status->supervisor.pid, human_duration(status->supervisor.uptime_ms).c_str(), table.render().c_str());

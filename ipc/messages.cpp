@@ -73,6 +73,7 @@ void write_service_status(JsonWriter& w, const ServiceStatus& s) {
   w.begin_object();
   w.field("name", s.name).field("state", s.state).field("pid", s.pid);
   w.field("uptimeMs", s.uptime_ms).field("restarts", s.restarts).field("ready", s.ready);
+  if (s.extra_processes > 0) w.field("extraProcesses", s.extra_processes);
   w.key("lastExit");
   if (s.last_exit) {
     w.begin_object()
@@ -94,6 +95,7 @@ ServiceStatus read_service_status(simdjson::dom::object o) {
   s.pid = opt_int(f, "pid");
   s.uptime_ms = f.integer("uptimeMs").value_or(0);
   s.restarts = f.integer("restarts").value_or(0);
+  s.extra_processes = f.integer("extraProcesses").value_or(0);
   s.ready = f.boolean("ready").value_or(false);
   if (auto last = f.object("lastExit")) {
     JsonFields l(*last);

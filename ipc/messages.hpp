@@ -74,6 +74,9 @@ struct ServiceStatus {
   int64_t restarts = 0;
   bool ready = false;
   std::optional<LastExit> last_exit;
+  /// Processes of the service besides its main one (what it forked or
+  /// daemonized), where the supervisor tracks it in a cgroup; 0 otherwise.
+  int64_t extra_processes = 0;
 };
 
 struct SupervisorInfo {

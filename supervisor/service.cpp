@@ -1,5 +1,7 @@
 #include "supervisor/service.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -56,7 +58,7 @@ Service::Service(ServiceContext& context, common::ServiceConfig config)
 Service::~Service() {
   if (pid_ > 0) ctx_.reaper->unwatch(pid_);
   // Only reached without a shutdown in tests or on a forced exit: never leave
-  // a child behind.
+  // a child behind (the cgroup's destructor kills what is in it).
   if (pgid_ > 0) ::kill(-pgid_, SIGKILL);
 }
 
@@ -67,6 +69,11 @@ ipc::ServiceStatus Service::status() const {
   if (pid_ > 0) {
     s.pid = pid_;
     s.uptime_ms = monotonic_ms() - spawned_ms_;
+  }
+  if (cgroup_) {
+    const auto pids = cgroup_->pids();
+    const bool main_in = pid_ > 0 && std::find(pids.begin(), pids.end(), pid_) != pids.end();
+    s.extra_processes = static_cast<int64_t>(pids.size()) - (main_in ? 1 : 0);
   }
   s.restarts = spawn_count_ > 0 ? spawn_count_ - 1 : 0;
   s.ready = ready();
@@ -172,7 +179,17 @@ void Service::restart(RestartFn done) {
 }
 
 void Service::kill_now() {
-  if (pgid_ > 0) ::kill(-pgid_, SIGKILL);
+  if (pgid_ > 0) signal_tree(SIGKILL);
+}
+
+void Service::signal_tree(int sig) {
+  if (pgid_ > 0) ::kill(-pgid_, sig);
+  if (cgroup_) cgroup_->signal_all(sig);
+}
+
+bool Service::tree_empty() const {
+  if (pgid_ > 0 && !common::process_group_empty(pgid_)) return false;
+  return !cgroup_ || cgroup_->empty();
 }
 
 void Service::finish_restart(const StartOutcome& outcome) {
@@ -243,7 +260,19 @@ void Service::spawn() {
     on_spawn_failed(common::errno_error("cannot create a pipe").message);
     return;
   }
+  if (!cgroup_tried_) {
+    cgroup_tried_ = true;
+    auto cgroup = common::ProcessCgroup::create(
+        "reship-service-" + std::to_string(::getpid()) + "-" + config_.name, 0);
+    if (cgroup) {
+      cgroup_ = std::move(*cgroup);
+      spdlog::debug("{}: runs in {}", config_.name, cgroup_->describe());
+    } else {
+      spdlog::debug("{}: no cgroup ({}): followed by its process group", config_.name, cgroup.error().message);
+    }
+  }
   common::SpawnRequest request{*program, config_.command, std::move(env), config_.cwd, out_pipe[1], err_pipe[1], user_};
+  if (cgroup_) request.cgroup_procs_fd = cgroup_->procs_fd();
   auto pid = common::spawn_process(request);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -372,11 +401,12 @@ void Service::on_exit(int status) {
     spdlog::warn("{}: pid {} {} after {} ms", config_.name, old_pid, what, exit_ms_ - spawned_ms_);
   }
   after_exit_ = AfterExit::apply_policy;
-  if (!common::process_group_empty(pgid_)) {
-    // The main process is gone but something it started lives on: stop it as
-    // a stop would, so that the next start finds its port free.
+  if (!tree_empty()) {
+    // The main process is gone but something it started lives on (in its
+    // group, or daemonized in its cgroup): stop it as a stop would, so that
+    // the next start finds its port free and no copy piles up.
     set_state(ServiceState::stopping);
-    ::kill(-pgid_, config_.stop_signal);
+    signal_tree(config_.stop_signal);
     kill_timer_.start(config_.stop_timeout, [this] { on_kill_timeout(); });
     return;
   }
@@ -388,20 +418,20 @@ void Service::begin_stop() {
   killed_ = false;
   probe_.reset();
   ready_timer_.stop();
-  if (pgid_ <= 0 || (main_exited_ && common::process_group_empty(pgid_))) {
+  if (pgid_ <= 0 || (main_exited_ && tree_empty())) {
     finish_group();
     return;
   }
-  ::kill(-pgid_, config_.stop_signal);
+  signal_tree(config_.stop_signal);
   // A stopped (SIGSTOP) process would never see the stop signal.
-  if (config_.stop_signal != SIGKILL) ::kill(-pgid_, SIGCONT);
+  if (config_.stop_signal != SIGKILL) signal_tree(SIGCONT);
   kill_timer_.start(config_.stop_timeout, [this] { on_kill_timeout(); });
 }
 
 void Service::on_kill_timeout() {
   spdlog::warn("{}: still running {} after the stop signal; sending SIGKILL to its process group", config_.name,
                common::format_duration(config_.stop_timeout));
-  ::kill(-pgid_, SIGKILL);
+  signal_tree(SIGKILL);
   killed_ = true;
   if (restart_) restart_->killed = true;
   // Leftovers that are not our children would never be reported: after a
@@ -411,7 +441,7 @@ void Service::on_kill_timeout() {
 
 void Service::check_group() {
   if (state_ != ServiceState::stopping || !main_exited_ || pgid_ <= 0) return;
-  if (common::process_group_empty(pgid_) || killed_) finish_group();
+  if (tree_empty() || killed_) finish_group();
 }
 
 void Service::finish_group() {

@@ -12,6 +12,7 @@
 
 #include "common/os/child_reaper.hpp"
 #include "common/config/config.hpp"
+#include "common/os/process_cgroup.hpp"
 #include "common/os/process_spawn.hpp"
 #include "common/os/uv_handles.hpp"
 #include "ipc/messages.hpp"
@@ -99,6 +100,9 @@ class Service {
   void check_group();
 
  private:
+  /// Its whole tree: the process group and, where there is one, the cgroup.
+  void signal_tree(int sig);
+  bool tree_empty() const;
   // What happens once the process group is empty after a stop or an exit.
   enum class AfterExit { apply_policy, respawn, stay_stopped };
 
@@ -137,6 +141,10 @@ class Service {
   ServiceState state_ = ServiceState::stopped;
   pid_t pid_ = 0;            // the main process, 0 when none
   pid_t pgid_ = 0;           // its group; kept until the group is empty
+  /// Its cgroup, where one can be made (root): what it daemonizes stays in
+  /// it, past setsid(), and is stopped with it. Made at its first start.
+  std::unique_ptr<common::ProcessCgroup> cgroup_;
+  bool cgroup_tried_ = false;
   bool main_exited_ = false;  // stopping: main gone, waiting for the group
   int exit_status_ = 0;       // of the last main process
   AfterExit after_exit_ = AfterExit::apply_policy;
