@@ -184,7 +184,8 @@ void Service::kill_now() {
 
 void Service::signal_tree(int sig) {
   if (pgid_ > 0) ::kill(-pgid_, sig);
-  if (cgroup_) cgroup_->signal_all(sig);
+  // Once each: the group has had it.
+  if (cgroup_) cgroup_->signal_all(sig, pgid_);
 }
 
 bool Service::tree_empty() const {

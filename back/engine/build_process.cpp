@@ -139,7 +139,8 @@ void BuildProcess::on_exit(int status) {
 
 void BuildProcess::signal_all(int sig) {
   ::kill(-pgid_, sig);
-  if (containment_.cgroup) containment_.cgroup->signal_all(sig);
+  // Once each: the group has had it.
+  if (containment_.cgroup) containment_.cgroup->signal_all(sig, pgid_);
 }
 
 bool BuildProcess::all_gone() const {

@@ -190,7 +190,7 @@ std::vector<pid_t> ProcessCgroup::pids() const {
   return out;
 }
 
-int ProcessCgroup::signal_all(int sig) const {
+int ProcessCgroup::signal_all(int sig, pid_t except_group) const {
   std::set<pid_t> seen;
   // A process forking while the list is read leaves its child out of that
   // pass: passes go on until one finds nobody new (bounded, for a fork bomb).
@@ -202,6 +202,7 @@ int ProcessCgroup::signal_all(int sig) const {
       } else if (sig != SIGKILL) {
         continue;  // one SIGTERM each; a SIGKILL again does no harm
       }
+      if (except_group > 0 && ::getpgid(pid) == except_group) continue;
       ::kill(pid, sig);
       // A stopped process acts on its SIGTERM only once continued.
       if (sig == SIGTERM) ::kill(pid, SIGCONT);

@@ -54,7 +54,10 @@ class ProcessCgroup {
   /// Sends `sig` to every process in it; returns how many there were.
   /// Repeats until a pass finds no newcomer, so a fork racing the signal
   /// is caught too.
-  int signal_all(int sig) const;
+  /// Processes of the group `except_group` (when not 0) are skipped: their
+  /// owner signals that group itself, and a process told SIGTERM twice may
+  /// take the second one as "now" (returns all found still).
+  int signal_all(int sig, pid_t except_group = 0) const;
 
   /// The events file whose "oom_kill N" counts OOM kills ("" when this
   /// hierarchy has none), its content, and the limit file's content.

@@ -144,8 +144,9 @@ command = ["sh", "-c", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo daemo
     const auto* done = r.messages.at(1).as<ipc::RestartDone>();
     REQUIRE(done != nullptr);
     CHECK(done->ok);
-    // The daemon of the start before is gone with it.
-    CHECK(process_reaped(daemon));
+    // The daemon of the start before is gone with it: dead when the restart
+    // is done (it leaves its cgroup as it exits), reaped a moment later.
+    CHECK(wait_until([&] { return process_reaped(daemon); }, 2s));
     REQUIRE(wait_until([&] {
       daemon = pid_in_log(sup.log(), "daemon", daemons.size());
       return daemon > 0 && daemons.count(daemon) == 0;
@@ -155,7 +156,7 @@ command = ["sh", "-c", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo daemo
   }
   auto r = sup.request(R"({"id":"s","op":"stop","services":["daemonizing"]})");
   REQUIRE(r.last().as<ipc::OpDone>() != nullptr);
-  CHECK(process_reaped(daemon));
+  CHECK(wait_until([&] { return process_reaped(daemon); }, 2s));
   std::printf("daemonized processes left after 3 restarts and a stop: %zu of %zu\n",
               std::count_if(daemons.begin(), daemons.end(), [](pid_t p) { return !process_gone(p); }),
               daemons.size());
