@@ -54,6 +54,17 @@ state_dir = "state"
 )" + builds;
 }
 
+// A second reship-back on the same state_dir (its own socket) exits 2,
+// naming the first one's pid.
+void check_second_refused(BackFixture& f) {
+  std::string config_text = read_file(f.config_path());
+  config_text.replace(config_text.find("unix:run/back.sock"), 18, "unix:run/other.sock");
+  const auto second = f.dir().write("second.toml", config_text);
+  auto r = run_command({kBackBin, "--config", second.string()}, 10s);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("another reship-back (pid " + std::to_string(f.back()->pid()) + ") uses the state_dir"));
+}
+
 }  // namespace
 
 TEST_CASE("back faults: a build killed by SIGKILL from outside fails with the signal and says out of memory?", "[integration][faults]") {
@@ -325,12 +336,7 @@ TEST_CASE("back faults: a database locked by another process stops the start wit
 TEST_CASE("back faults: a second reship-back on the same state_dir refuses to start", "[integration][faults]") {
   BackFixture f(config(R"(platform = ["true"])"));
   f.start_back();
-  std::string config_text = read_file(f.config_path());
-  config_text.replace(config_text.find("unix:run/back.sock"), 18, "unix:run/other.sock");
-  const auto second = f.dir().write("second.toml", config_text);
-  auto r = run_command({kBackBin, "--config", second.string()}, 10s);
-  CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("another reship-back (pid " + std::to_string(f.back()->pid()) + ") uses the state_dir"));
+  check_second_refused(f);
 }
 
 TEST_CASE("back faults: a state dir deleted or replaced under reship-back is noticed, and a second one still refused",
@@ -353,12 +359,7 @@ TEST_CASE("back faults: a state dir deleted or replaced under reship-back is not
   CHECK(refused.status == 500);
   CHECK_THAT(refused.body, Catch::Contains("while reship-back ran"));
   // The folder is made again by a second instance: it is refused all the same.
-  std::string config_text = read_file(f.config_path());
-  config_text.replace(config_text.find("unix:run/back.sock"), 18, "unix:run/other.sock");
-  const auto second = f.dir().write("second.toml", config_text);
-  auto r = run_command({kBackBin, "--config", second.string()}, 10s);
-  CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("another reship-back (pid " + std::to_string(f.back()->pid()) + ") uses the state_dir"));
+  check_second_refused(f);
 }
 
 TEST_CASE("back faults: durations come from a monotonic clock, whatever the wall clock does",
