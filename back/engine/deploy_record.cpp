@@ -60,6 +60,11 @@ int http_status_of(DeployStatus status) {
   }
 }
 
+RestartEntry restart_entry(const ipc::RestartDone& done) {
+  return RestartEntry{done.service, done.ok,     done.pid, done.duration_ms,
+                      done.error,   done.killed, done.ok ? std::string() : done.output};
+}
+
 std::string record_json(const DeployRecord& r, const RecordView& view) {
   using common::iso8601_utc;
   common::JsonWriter w(1024 + (view.log_tail ? view.log_tail->size() + view.log_tail->size() / 8 : 0));

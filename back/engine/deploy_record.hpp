@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "back/diagnostics/diagnostic.hpp"
+#include "ipc/messages.hpp"
 
 namespace reship::back {
 
@@ -38,6 +39,9 @@ struct RestartEntry {
   /// When !ok: the service's last output, as the supervisor sent it.
   std::string output;
 };
+
+/// The entry a restart.done of the supervisor becomes.
+RestartEntry restart_entry(const ipc::RestartDone& done);
 
 struct DeployRecord {
   int64_t seq = 0;  // SQLite rowid: the list order and its cursor

@@ -218,8 +218,7 @@ void DeployRun::run_restarts() {
 
 void DeployRun::on_restart_done(const ipc::RestartDone& done) {
   if (phase_ != Phase::restarting) return;
-  const RestartEntry entry{done.service, done.ok, done.pid, done.duration_ms, done.error, done.killed,
-                           done.ok ? std::string() : done.output};
+  const RestartEntry entry = restart_entry(done);
   record_.restarts.push_back(entry);
   if (done.ok) {
     note(done.service + " restarted: pid " + std::to_string(done.pid.value_or(0)) + " in " +

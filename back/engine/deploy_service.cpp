@@ -31,8 +31,7 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
 void DeployService::late_restart_done(const std::string& id, const ipc::RestartDone& done) {
   auto record = records_.lookup(id);
   if (!record) return;
-  const RestartEntry entry{done.service, done.ok, done.pid, done.duration_ms, done.error, done.killed,
-                           done.ok ? std::string() : done.output};
+  const RestartEntry entry = restart_entry(done);
   record->restarts.push_back(entry);
   records_.save(*record);
   spdlog::warn("deploy {}: the supervisor restarted {} after all ({}), after the deploy had ended", id, done.service,
