@@ -139,16 +139,16 @@ std::optional<uint64_t> EventBus::take_seqs(uint64_t count) {
     const uint64_t block = std::max(kSeqBlock, count);
     auto first = seqs_->reserve_event_seqs(block);
     if (first) {
-      if (!reserving_failed_.empty()) spdlog::info("event numbers are reserved in the database again");
-      reserving_failed_.clear();
+      if (reserving_failed_) spdlog::info("event numbers are reserved in the database again");
+      reserving_failed_ = false;
       next_seq_ = *first;
       reserved_end_ = durable_end_ = *first + block;
     } else if (next_seq_ + count <= durable_end_ + kUnreservedMargin) {
       // The next instance starts past this margin: unique still.
-      if (reserving_failed_.empty()) {
+      if (!reserving_failed_) {
         spdlog::error("{}; numbering events past the reservation until it can be made again", first.error().message);
       }
-      reserving_failed_ = first.error().message;
+      reserving_failed_ = true;
       reserved_end_ = std::min(next_seq_ + block, durable_end_ + kUnreservedMargin);
     } else {
       if (dropped_events_++ % 10'000 == 0) {

@@ -214,7 +214,7 @@ class EventBus {
   uint64_t next_seq_ = 1;
   uint64_t reserved_end_ = UINT64_MAX;  // no store: unlimited
   uint64_t durable_end_ = UINT64_MAX;   // the end of the last reservation stored
-  std::string reserving_failed_;        // why the last reservation failed, "" when it did not
+  bool reserving_failed_ = false;       // the last reservation failed (said once, in the log)
   uint64_t dropped_events_ = 0;
   uint64_t instance_first_seq_ = 1;     // the first seq this instance could hand out
   uint64_t last_evicted_seq_ = 0;       // the last seq the ring dropped
