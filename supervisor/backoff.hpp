@@ -27,6 +27,7 @@ class Backoff {
   /// Forgets past failures (an explicit start or restart by a user).
   void reset() { quick_failures_ = 0; }
   int quick_failures() const { return quick_failures_; }
+  bool operator==(const Backoff&) const = default;
 
  private:
   common::Millis next_delay();

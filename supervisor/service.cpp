@@ -25,18 +25,6 @@ constexpr Millis kOutputGrace{100};
 
 }  // namespace
 
-const char* state_name(ServiceState state) {
-  switch (state) {
-    case ServiceState::starting: return "starting";
-    case ServiceState::running: return "running";
-    case ServiceState::stopping: return "stopping";
-    case ServiceState::exited: return "exited";
-    case ServiceState::backoff: return "backoff";
-    case ServiceState::stopped: return "stopped";
-  }
-  return "?";
-}
-
 Service::Service(ServiceContext& context, common::ServiceConfig config)
     : ctx_(context),
       config_(std::move(config)),

@@ -22,12 +22,9 @@
 #include "supervisor/output_tail.hpp"
 #include "supervisor/output_writer.hpp"
 #include "supervisor/readiness_probe.hpp"
+#include "supervisor/service_machine.hpp"
 
 namespace reship::supervisor {
-
-/// The states of contract 2.1.
-enum class ServiceState { starting, running, stopping, exited, backoff, stopped };
-const char* state_name(ServiceState state);
 
 class Service;
 
