@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -10,13 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "common/os/child_reaper.hpp"
 #include "common/config/config.hpp"
+#include "common/os/child_reaper.hpp"
 #include "common/os/process_cgroup.hpp"
 #include "common/os/process_spawn.hpp"
 #include "common/os/uv_handles.hpp"
 #include "ipc/messages.hpp"
-#include "supervisor/backoff.hpp"
 #include "supervisor/child_output.hpp"
 #include "supervisor/notify_socket.hpp"
 #include "supervisor/output_tail.hpp"
@@ -49,17 +49,16 @@ struct StartOutcome {
   std::string output;
 };
 
-/// One supervised child and its state machine (contract 2.1/2.2):
+/// One supervised child. Its lifecycle (contract 2.1/2.2) is the table in
+/// service_machine.cpp; a Service feeds that table its events (requests,
+/// exits, timers, readiness) and carries out the actions it answers with:
+/// spawns, signals, timers, and the callers it answers.
 ///
-///   stopped/exited/backoff --start--> starting --ready--> running
-///   starting/running --stop or restart--> stopping --group empty--> (respawn | stopped)
-///   starting/running --exit--> (backoff | starting | exited)   per restart policy
-///   starting --ready_timeout--> stopping --> backoff           a start that never gets ready
-///
-/// Every child runs in its own session and process group. Stopping sends the
-/// stop signal to the whole group and SIGKILLs the group after stop_timeout;
-/// a stop ends only when the group is empty, so nothing the child left
-/// behind survives it (or holds its port when it starts again).
+/// Every child runs in its own session and process group (and cgroup, where
+/// one can be made). Stopping sends the stop signal to the whole tree and
+/// SIGKILLs it after stop_timeout; a stop ends only when the tree is empty,
+/// so nothing the child left behind survives it (or holds its port when it
+/// starts again).
 class Service {
  public:
   using StartFn = std::function<void(const StartOutcome&)>;
@@ -73,16 +72,17 @@ class Service {
 
   const std::string& name() const { return config_.name; }
   const common::ServiceConfig& config() const { return config_; }
-  ServiceState state() const { return state_; }
+  /// The state last announced to the supervisor.
+  ServiceState state() const { return announced_; }
   pid_t pid() const { return pid_; }
-  bool ready() const { return state_ == ServiceState::running; }
+  bool ready() const { return announced_ == ServiceState::running; }
   ipc::ServiceStatus status() const;
 
   /// Starts the service if it is not running; `done` runs when this start is
   /// ready or has failed (at once when already running).
   void start(StartFn done);
   /// Stops the service for good (until started again); `done` runs when its
-  /// process group is empty.
+  /// tree is empty.
   void stop(StopFn done);
   /// Stops and starts again; `done` gets the restart.done of contract 2.2. A
   /// restart asked while one is in flight joins it.
@@ -90,19 +90,25 @@ class Service {
   /// Like stop(), but the service will never start again: the supervisor is
   /// exiting.
   void shut_down(StopFn done);
-  /// SIGKILLs the whole group at once (a second SIGTERM to the supervisor).
+  /// SIGKILLs the whole tree at once (a second SIGTERM to the supervisor,
+  /// which exits right after: the table is not told).
   void kill_now();
-  /// Called after each reaping pass: a stop waiting for the group to empty
-  /// (the main process gone, grandchildren still dying) may now end.
+  /// Called after each reaping pass: a stop waiting for the tree to empty
+  /// (the main process gone, what it started still dying) may now end.
   void check_group();
 
  private:
-  /// Its whole tree: the process group and, where there is one, the cgroup.
-  void signal_tree(int sig);
-  bool tree_empty() const;
-  // What happens once the process group is empty after a stop or an exit.
-  enum class AfterExit { apply_policy, respawn, stay_stopped };
-
+  // The callback of the request that brought an event, if it is one.
+  struct Caller {
+    StartFn start = nullptr;
+    StopFn stop = nullptr;
+    RestartFn restart = nullptr;
+  };
+  struct Input {
+    Event event;
+    Caller caller = {};
+  };
+  // A restart in flight: its callers hear of the next start's outcome.
   struct Restart {
     int64_t started_ms = 0;
     std::optional<int> old_pid;
@@ -110,56 +116,66 @@ class Service {
     std::vector<RestartFn> waiters;
   };
 
-  void set_state(ServiceState state);
-  void spawn();
-  void on_spawn_failed(const std::string& error);
-  void on_ready();
-  void on_ready_timeout();
-  void on_notify(std::string_view message);
-  void on_exit(int status);
-  void begin_stop();
-  void on_kill_timeout();
-  void finish_group();
-  void apply_policy(bool failed_start);
-  void schedule_start(common::Millis delay);
-  void fail_start_waiters(const std::string& error, uint64_t generation);
-  void complete_start_waiters(const StartOutcome& outcome);
+  // The runner: events in, the table stepped, actions carried out.
+  void dispatch(Input input);
+  void run(Input input);
+  void execute(Action action, const Transition& transition);
+  void announce();
+  void begin_restart(RestartFn done);
+  void finish_restart(Restart& restart, const StartOutcome& outcome) const;
+  void answer_start(const StartOutcome& outcome);
+  void fail_start(const std::string& error);
+  void fail_start_not_ready();
+  void fail_start_after_output(const std::string& error);
   void complete_stop_waiters();
-  void finish_restart(const StartOutcome& outcome);
+  void deliver_when_output_done(uint64_t generation, std::function<void()> deliver);
+
+  // The process: its spawn, readiness, exit, and signals to its tree.
+  Event spawn();
+  Event spawn_failed(const std::string& error);
+  void relay_output(int fd, OutputWriter& writer, uint64_t generation);
+  void watch_readiness();
+  void on_exit(int status);
+  void signal_tree(int sig);
+  void signal_stop();
+  bool tree_empty() const;
   void open_notify_socket();
   std::vector<std::string> child_environment() const;
-  void deliver_when_output_done(uint64_t generation, std::function<void()> deliver);
 
   ServiceContext& ctx_;
   common::ServiceConfig config_;
+  Policy policy_;
   std::optional<common::UserIdentity> user_;
   std::string user_error_;
 
-  ServiceState state_ = ServiceState::stopped;
-  pid_t pid_ = 0;            // the main process, 0 when none
-  pid_t pgid_ = 0;           // its group; kept until the group is empty
+  Machine machine_;
+  ServiceState announced_ = ServiceState::stopped;
+  // Events that arrive while a transition is carried out (from a callback it
+  // runs) wait for it to end: each transition sees the machine it was made for.
+  std::deque<Input> inbox_;
+  bool dispatching_ = false;
+  Caller caller_;                     // of the event being carried out
+  std::optional<Event> follow_up_;    // an action's outcome: the next event, before the inbox
+  std::string spawn_error_;           // of the last spawn_failed
+  std::string exit_description_;      // of the last main process, "exited with code 1"
+
+  pid_t pid_ = 0;   // the main process, 0 when none
+  pid_t pgid_ = 0;  // its group; kept until the tree is empty
   /// Its cgroup, where one can be made (root): what it daemonizes stays in
   /// it, past setsid(), and is stopped with it. Made at its first start.
   std::unique_ptr<common::ProcessCgroup> cgroup_;
   bool cgroup_tried_ = false;
-  bool main_exited_ = false;  // stopping: main gone, waiting for the group
-  int exit_status_ = 0;       // of the last main process
-  AfterExit after_exit_ = AfterExit::apply_policy;
-  bool shutting_down_ = false;
-  bool killed_ = false;  // SIGKILL sent in the current stop
-  bool exit_was_start_failure_ = false;
 
   int64_t spawned_ms_ = 0;
-  int64_t exit_ms_ = 0;
-  int64_t ready_ms_ = 0;
   int64_t spawn_count_ = 0;
   uint64_t generation_ = 0;
   std::optional<ipc::LastExit> last_exit_;
-  Backoff backoff_;
 
   std::vector<StartFn> start_waiters_;
   std::vector<StopFn> stop_waiters_;
-  std::optional<Restart> restart_;
+  // Shared with its waiter among start_waiters_, which outlives it here when
+  // a failed start's report waits for its output.
+  std::shared_ptr<Restart> restart_;
 
   OutputTail tail_;
   std::list<std::unique_ptr<ChildOutput>> outputs_;
