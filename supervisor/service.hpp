@@ -116,7 +116,7 @@ class Service {
     std::vector<RestartFn> waiters;
   };
 
-  // The runner: events in, the table stepped, actions carried out.
+  // The runner (service.cpp): events in, the table stepped, actions carried out.
   void dispatch(Input input);
   void run(Input input);
   void execute(Action action, const Transition& transition);
@@ -130,7 +130,7 @@ class Service {
   void complete_stop_waiters();
   void deliver_when_output_done(uint64_t generation, std::function<void()> deliver);
 
-  // The process: its spawn, readiness, exit, and signals to its tree.
+  // The process (service_process.cpp): its spawn, readiness, exit, and signals to its tree.
   Event spawn();
   Event spawn_failed(const std::string& error);
   void relay_output(int fd, OutputWriter& writer, uint64_t generation);
