@@ -18,6 +18,7 @@ BackDaemon::BackDaemon(uv_loop_t* loop, common::Config config)
 BackDaemon::~BackDaemon() {
   // The server's exchanges refer to the API, the API to the engine.
   server_.reset();
+  mcp_.reset();
   api_.reset();
   engine_.reset();
 }
@@ -29,6 +30,14 @@ std::optional<BackDaemon::StartError> BackDaemon::start() {
   api_ = std::make_unique<api::Api>(
       api::Api::Parts{loop_, config_, engine_->deploys(), engine_->logs(), engine_->events(), engine_->supervisor()});
   engine_->deploys().on_finished([this](const DeployService::Finished& f) { api_->metrics().deploy_finished(f); });
+  mcp_ = std::make_unique<mcp::McpServer>(
+      mcp::Tools::Parts{loop_, config_, engine_->deploys(), engine_->logs(), engine_->supervisor(), api_->auth()},
+      &api_->metrics());
+  api_->mount("POST", "/mcp", [this](http::Request& r, const std::shared_ptr<http::Exchange>& e, const api::Params&) {
+    mcp_->post(r, e);
+  });
+  api_->mount("DELETE", "/mcp", [this](http::Request& r, const std::shared_ptr<http::Exchange>& e,
+                                        const api::Params&) { mcp_->remove(r, e); });
   // A daemon that could not hear SIGTERM would be stopped only by SIGKILL,
   // its deploys never answered: refuse to start rather than run deaf.
   if (auto r = sigterm_.start(SIGTERM, [this] { shut_down(); }); !r) {

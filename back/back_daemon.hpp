@@ -8,6 +8,7 @@
 #include "back/engine/engine.hpp"
 #include "back/http/server.hpp"
 #include "common/config/config.hpp"
+#include "back/mcp/mcp_server.hpp"
 #include "common/os/uv_handles.hpp"
 
 namespace reship::back {
@@ -41,6 +42,7 @@ class BackDaemon {
   common::Config config_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<api::Api> api_;
+  std::unique_ptr<mcp::McpServer> mcp_;
   std::unique_ptr<http::HttpServer> server_;
   common::uv::Signal sigterm_;
   common::uv::Signal sigint_;

@@ -10,7 +10,10 @@
 namespace reship::api {
 
 Api::Api(Parts parts)
-    : parts_(parts), auth_(parts.config.tokens), started_ms_(common::monotonic_ms()), catch_up_(parts.loop) {
+    : parts_(parts),
+      auth_(parts.config.tokens),
+      body_(parts.config, auth_, parts.deploys),
+      started_ms_(common::monotonic_ms()), catch_up_(parts.loop) {
   using http::Exchange;
   using http::Request;
   using Ex = std::shared_ptr<Exchange>;
@@ -99,47 +102,23 @@ std::optional<back::DeployRequest> Api::parse_deploy_body(http::Request& req, co
   request.unrestricted = caller.unrestricted;
   const std::string& body = req.body();
   const bool blank = body.find_first_not_of(" \t\r\n") == std::string::npos;
+  std::optional<ApiError> error;
   if (!blank) {
     simdjson::dom::parser parser;
     auto element = common::parse_json(parser, body);
-    if (!element) {
-      respond_error(ex,
-                    {400, "bad_json", element.error().message + "; send a JSON object like {\"scope\":\"platform\"}"});
-      return std::nullopt;
-    }
     simdjson::dom::object object;
-    if (element->get_object().get(object)) {
-      respond_error(ex, {400, "bad_request", "the body must be a JSON object like {\"scope\":\"platform\"}"});
-      return std::nullopt;
-    }
-    common::JsonFields f(object);
-    f.reject_unknown({"scope", "mode", "sessionId", "reason", "cancelRunning"});
-    if (auto scope = f.string("scope")) request.scope = std::string(*scope);
-    auto mode = f.string("mode");
-    if (auto s = f.string("sessionId")) request.session_id = std::string(*s);
-    if (auto s = f.string("reason")) request.reason = std::string(*s);
-    if (auto b = f.boolean("cancelRunning")) request.cancel_running = *b;
-    if (f.error()) {
-      respond_error(ex, {400, "bad_request", *f.error()});
-      return std::nullopt;
-    }
-    if (mode) {
-      auto parsed = back::parse_mode(*mode);
-      if (!parsed) {
-        respond_error(
-            ex, {400, "unknown_mode", "unknown mode \"" + std::string(*mode) + "\"; modes: deploy, build, restart"});
-        return std::nullopt;
-      }
-      request.mode = *parsed;
+    if (!element) {
+      error = ApiError{400, "bad_json", element.error().message + "; send a JSON object like {\"scope\":\"platform\"}"};
+    } else if (element->get_object().get(object)) {
+      error = ApiError{400, "bad_request", "the body must be a JSON object like {\"scope\":\"platform\"}"};
+    } else {
+      error = body_.read_fields(object, request);
     }
   }
-  if (parts_.config.find_scope(request.scope) == nullptr) {
-    respond_error(
-        ex, {400, "unknown_scope", "unknown scope \"" + request.scope + "\"; scopes: " + parts_.deploys.scope_list()});
-    return std::nullopt;
-  }
-  if (auto denied = auth_.check_scope(caller, request.scope)) {
-    respond_error(ex, *denied);
+  if (!error) error = body_.take_key_header(req.header("idempotency-key"), !request.idempotency_key.empty(), request);
+  if (!error) error = body_.check_scope(request, caller);
+  if (error) {
+    respond_error(ex, *error);
     return std::nullopt;
   }
   return request;

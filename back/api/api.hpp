@@ -7,6 +7,7 @@
 
 #include "back/api/auth.hpp"
 #include "back/api/catch_up_queue.hpp"
+#include "back/api/deploy_body.hpp"
 #include "back/api/metrics.hpp"
 #include "back/api/router.hpp"
 #include "back/engine/deploy_service.hpp"
@@ -40,6 +41,11 @@ class Api {
   /// The handler to give the HttpServer.
   void handle(http::Request& request, const std::shared_ptr<http::Exchange>& exchange);
   const Router& router() const { return router_; }
+  /// Adds a route served by another front on the same listeners (MCP).
+  void mount(std::string method, std::string pattern, RouteFn fn) {
+    router_.add(std::move(method), std::move(pattern), std::move(fn));
+  }
+  const Authenticator& auth() const { return auth_; }
   Metrics& metrics() { return metrics_; }
   /// Ends every live stream (SSE, log follow, WebSocket) on shutdown.
   void close_streams();
@@ -60,6 +66,10 @@ class Api {
   // Routes (api_deploys.cpp).
   void self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void create_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  /// POST /api/v1/self/deploy?wait=: the outcome if it ends within `wait`,
+  /// else 202 with the record and its Location.
+  void deploy_and_wait(const back::DeployRequest& request, const std::shared_ptr<http::Exchange>& ex,
+                       common::Millis wait);
   void list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void get_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params);
   void cancel_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params);
@@ -92,6 +102,7 @@ class Api {
 
   Parts parts_;
   Authenticator auth_;
+  DeployBody body_;
   Router router_;
   Metrics metrics_;
   int64_t started_ms_;

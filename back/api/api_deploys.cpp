@@ -34,20 +34,43 @@ bool flag_param(const http::Request& req, std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+// Said on every answer to a retry that joined the deploy its Idempotency-Key
+// made.
+http::Headers replay_headers(bool replayed) {
+  if (!replayed) return {};
+  return {{"Idempotent-Replayed", "true"}};
+}
+
+}  // namespace
+
 void Api::self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
   auto caller = authenticate(req, ex);
   if (!caller) return;
   auto request = parse_deploy_body(req, ex, *caller);
   if (!request) return;
+  bool bad = false;
+  const auto wait = int_param(req, "wait", 0, kMaxWaitSeconds, bad);
+  if (bad) {
+    respond_error(ex, {400, "bad_request", "wait must be a number of seconds from 0 to 600"});
+    return;
+  }
+  if (wait) {
+    deploy_and_wait(*request, ex, common::Millis(*wait * 1000));
+    return;
+  }
   std::weak_ptr<bool> alive = alive_;
-  // Filled in once submit() returns, read when the deploy ends (which may be
-  // within submit()).
-  auto warnings = std::make_shared<std::vector<std::string>>();
-  // One answer, when the deploy ends. If the client leaves first, the deploy
-  // goes on and answering the closed exchange does nothing.
-  auto result = parts_.deploys.submit(*request, [this, alive, ex, warnings](const back::DeployRecord& r,
-                                                                            bool coalesced) {
-    if (alive.expired()) return;
+  // The deploy may end inside submit() (a retry of one that has ended), before
+  // what submit() returns (warnings, replayed) is known: then the answer waits
+  // for submit() to return.
+  struct Answer {
+    bool submitted = false;
+    back::DeployService::Submitted info;
+    std::optional<std::pair<back::DeployRecord, bool>> early;
+  };
+  auto answer = std::make_shared<Answer>();
+  auto respond_final = [this, ex, answer](const back::DeployRecord& r, bool coalesced) {
     if (!back::is_final(r.status)) {
       // reship-back is stopping (or restarting itself) before this deploy
       // could start: it stays queued and the next instance runs it.
@@ -57,13 +80,62 @@ void Api::self_deploy(http::Request& req, const std::shared_ptr<http::Exchange>&
                          r.id});
       return;
     }
-    respond_json(ex, back::http_status_of(r.status), deploy_json(r, coalesced, true, warnings.get()));
+    respond_json(ex, back::http_status_of(r.status), deploy_json(r, coalesced, true, &answer->info.warnings),
+                 replay_headers(answer->info.replayed));
+  };
+  // One answer, when the deploy ends. If the client leaves first, the deploy
+  // goes on and answering the closed exchange does nothing.
+  auto result = parts_.deploys.submit(*request, [alive, answer, respond_final](const back::DeployRecord& r,
+                                                                              bool coalesced) {
+    if (alive.expired()) return;
+    if (!answer->submitted) {
+      answer->early.emplace(r, coalesced);
+      return;
+    }
+    respond_final(r, coalesced);
   });
   if (auto* refused = std::get_if<back::Refusal>(&result)) {
     respond_error(ex, api_error(*refused));
-  } else {
-    *warnings = std::get<back::DeployService::Submitted>(result).warnings;
+    return;
   }
+  answer->submitted = true;
+  answer->info = std::get<back::DeployService::Submitted>(result);
+  if (answer->early) respond_final(answer->early->first, answer->early->second);
+}
+
+void Api::deploy_and_wait(const back::DeployRequest& request, const std::shared_ptr<http::Exchange>& ex,
+                          common::Millis wait) {
+  auto result = parts_.deploys.submit(request, nullptr);
+  if (auto* refused = std::get_if<back::Refusal>(&result)) {
+    respond_error(ex, api_error(*refused));
+    return;
+  }
+  auto submitted = std::get<back::DeployService::Submitted>(result);
+  const std::string id = submitted.id;
+  std::weak_ptr<bool> alive = alive_;
+  // The outcome if the deploy ends within `wait`; else 202 and where to ask
+  // again, as POST /api/v1/deploys answers at once.
+  const uint64_t key =
+      parts_.deploys.wait(id, wait, [this, alive, ex, submitted](std::optional<back::DeployRecord> record) {
+        if (alive.expired()) return;
+        if (!record) {
+          respond_error(ex, {500, "storage_error", "deploy " + submitted.id + " was created but cannot be read back"});
+          return;
+        }
+        auto headers = replay_headers(submitted.replayed);
+        if (back::is_final(record->status)) {
+          respond_json(ex, back::http_status_of(record->status),
+                       deploy_json(*record, submitted.coalesced, true, &submitted.warnings), headers);
+          return;
+        }
+        const std::string location = "/api/v1/deploys/" + submitted.id;
+        headers.push_back({"Location", location});
+        respond_json(ex, 202, deploy_json(*record, submitted.coalesced, false, &submitted.warnings), headers);
+      });
+  if (key == 0) return;
+  ex->on_close([this, alive, id, key] {
+    if (!alive.expired()) parts_.deploys.cancel_wait(id, key);
+  });
 }
 
 void Api::create_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
@@ -82,9 +154,10 @@ void Api::create_deploy(http::Request& req, const std::shared_ptr<http::Exchange
     respond_error(ex, {500, "storage_error", "deploy " + submitted.id + " was created but cannot be read back"});
     return;
   }
+  auto headers = replay_headers(submitted.replayed);
   const std::string location = "/api/v1/deploys/" + submitted.id;
-  respond_json(ex, 202, deploy_json(*record, submitted.coalesced, false, &submitted.warnings),
-               {{"Location", location}});
+  headers.push_back({"Location", location});
+  respond_json(ex, 202, deploy_json(*record, submitted.coalesced, false, &submitted.warnings), headers);
 }
 
 void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {

@@ -9,7 +9,8 @@ int http_status_of(back::Refusal::Reason reason) {
     case Reason::unknown_scope: return 400;
     case Reason::not_found: return 404;
     case Reason::already_finished:
-    case Reason::restarting: return 409;
+    case Reason::restarting:
+    case Reason::idempotency_conflict: return 409;
     case Reason::storage_error: return 500;
     case Reason::shutting_down: return 503;
   }

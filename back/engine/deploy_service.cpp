@@ -21,7 +21,8 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
       events_(events),
       self_restart_(loop, config, supervisor),
       context_{loop, config, records_, logs, events_, supervisor, reaper, self_restart_},
-      queue_(config.back.covers) {
+      queue_(config.back.covers),
+      keys_(store) {
   std::weak_ptr<bool> alive = alive_;
   context_.late_restart_done = [this, alive](const std::string& id, const ipc::RestartDone& done) {
     if (!alive.expired()) late_restart_done(id, done);
@@ -82,6 +83,14 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
     return Refusal{Refusal::Reason::unknown_scope, "unknown scope \"" + request.scope + "\"; scopes: " + scope_list()};
   }
   if (auto problem = state_problem()) return Refusal{Refusal::Reason::storage_error, *problem};
+  const bool keyed = !request.idempotency_key.empty();
+  if (keyed) {
+    if (const auto* prior = keys_.find(request.requested_by, request.idempotency_key, common::unix_ms())) {
+      auto replayed = replay(request, *prior, on_done);
+      if (replayed.index() == 0 || std::get<Refusal>(replayed).reason != Refusal::Reason::not_found) return replayed;
+      // Its deploy is no longer on record (pruned): the key starts anew.
+    }
+  }
   DeployRecord r;
   r.created_at = common::unix_ms();
   const int64_t created_mono = common::monotonic_ms();
@@ -104,6 +113,10 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
     joined->count_joined(1);
     spdlog::info("deploy {}: a request from {} joined it", joined->id(), request.requested_by);
     Submitted submitted{joined->id(), true, {}};
+    if (keyed) {
+      keys_.remember(request.requested_by, request.idempotency_key, IdempotencyKeys::fingerprint(request),
+                     submitted.id, common::unix_ms());
+    }
     if (auto warning = cancel_running(request, decision, submitted.id)) submitted.warnings.push_back(*warning);
     return submitted;
   }
@@ -124,12 +137,37 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
   queue_.apply(decision, QueueEntry{r.id, r.scope, r.mode, r.targets});
   spdlog::info("deploy {}: {} of scope {} requested by {}", r.id, mode_name(r.mode), r.scope, r.requested_by);
   events_.queued(r);
+  if (keyed) {
+    keys_.remember(request.requested_by, request.idempotency_key, IdempotencyKeys::fingerprint(request), r.id,
+                   common::unix_ms());
+  }
   auto run = make_run(std::move(r), created_mono);
   run->add_waiter(std::move(on_done), false);
   if (decision.replaced_id) replace_queued(*run, decision);
   Submitted submitted{run->id(), false, {}};
   if (auto warning = cancel_running(request, decision, submitted.id)) submitted.warnings.push_back(*warning);
   if (decision.action == DeployQueue::Decision::Action::start) run->start();
+  return submitted;
+}
+
+std::variant<DeployService::Submitted, Refusal> DeployService::replay(const DeployRequest& request,
+                                                                      const IdempotencyKeys::Entry& prior,
+                                                                      DoneFn on_done) {
+  if (prior.fingerprint != IdempotencyKeys::fingerprint(request)) {
+    return Refusal{Refusal::Reason::idempotency_conflict,
+                   "Idempotency-Key \"" + request.idempotency_key + "\" was first sent with another request (deploy " +
+                       prior.deploy_id + "); a new request needs a new key",
+                   prior.deploy_id};
+  }
+  Submitted submitted{prior.deploy_id, false, {}, true};
+  if (DeployRun* run = find(prior.deploy_id)) {
+    run->add_waiter(std::move(on_done), false);
+    spdlog::info("deploy {}: a retry from {} joined it (Idempotency-Key)", run->id(), request.requested_by);
+    return submitted;
+  }
+  auto record = records_.lookup(prior.deploy_id);
+  if (!record) return Refusal{Refusal::Reason::not_found, "no deploy " + prior.deploy_id};
+  if (on_done) on_done(*record, false);
   return submitted;
 }
 
@@ -141,6 +179,7 @@ void DeployService::replace_queued(DeployRun& by, const DeployQueue::Decision& d
   const DeployRecord& r = by.record();
   if (decision.waiters_move) {
     by.take_callers_from(*old);
+    keys_.repoint(old->id(), by.id());
     old->end(DeployStatus::cancelled,
              "superseded by deploy " + r.id + ", which covers it; its callers wait for that deploy");
   } else {

@@ -13,6 +13,7 @@
 #include "back/engine/deploy_queue.hpp"
 #include "back/engine/deploy_record.hpp"
 #include "back/engine/deploy_run.hpp"
+#include "back/engine/idempotency_keys.hpp"
 #include "back/engine/record_writer.hpp"
 #include "back/engine/refusal.hpp"
 #include "back/engine/restarter.hpp"
@@ -36,6 +37,9 @@ struct DeployRequest {
   bool cancel_running = false;
   /// The caller may bounce `edge` (an unrestricted token, or no tokens at all).
   bool unrestricted = false;
+  /// Idempotency-Key: a retry with the same key joins the deploy the first
+  /// request made (empty: none).
+  std::string idempotency_key;
 };
 
 /// The deploy engine's front (contract 3.1, 3.2): the one place requests are
@@ -55,6 +59,9 @@ class DeployService {
     /// What the request asked for that could not be done (a cancelRunning
     /// that did not apply), for the caller's answer.
     std::vector<std::string> warnings;
+    /// A retry with a known Idempotency-Key: it joined the deploy its first
+    /// request made (which may have ended already).
+    bool replayed = false;
   };
 
   /// What the metrics want of each finished deploy.
@@ -121,6 +128,10 @@ class DeployService {
   enum class State { serving, paused, shutting_down };
 
   std::vector<std::string> targets_for(const DeployRequest& request) const;
+  /// A request whose Idempotency-Key is known: joins its deploy, or is
+  /// refused when the key came with another request.
+  std::variant<Submitted, Refusal> replay(const DeployRequest& request, const IdempotencyKeys::Entry& prior,
+                                          DoneFn on_done);
   std::shared_ptr<DeployRun> make_run(DeployRecord record, int64_t created_mono);
   DeployRun* find(const std::string& id);
   /// Carries out a request's cancelRunning (the queue decided whether it
@@ -150,6 +161,7 @@ class DeployService {
   SelfRestart self_restart_;
   DeployContext context_;
   DeployQueue queue_;
+  IdempotencyKeys keys_;
   std::map<std::string, std::shared_ptr<DeployRun>> runs_;
   State state_ = State::serving;
   std::function<void(const Finished&)> on_finished_;

@@ -10,6 +10,7 @@ const char* code_of(Refusal::Reason reason) {
     case Refusal::Reason::not_found: return "not_found";
     case Refusal::Reason::already_finished: return "already_finished";
     case Refusal::Reason::restarting: return "restarting";
+    case Refusal::Reason::idempotency_conflict: return "idempotency_conflict";
   }
   return "error";
 }

@@ -15,6 +15,7 @@ struct Refusal {
     not_found,         // no such deploy
     already_finished,  // a cancel that came too late
     restarting,        // a cancel while the deploy restarts services
+    idempotency_conflict,  // an Idempotency-Key first used with another request
   };
 
   Refusal(Reason reason_in, std::string message_in, std::string deploy_id_in = {})

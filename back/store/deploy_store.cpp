@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS deploys (
 CREATE INDEX IF NOT EXISTS deploys_by_status ON deploys(status, seq);
 CREATE INDEX IF NOT EXISTS deploys_by_scope ON deploys(scope, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  caller TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  deploy_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (caller, key)
+);
 )sql";
 
 // The columns in the order every statement below uses them (after seq).

@@ -62,6 +62,22 @@ class DeployStore final : public SeqSource {
   /// take for lost events.
   common::Result<void> release_event_seqs(uint64_t last_reserved, uint64_t last_used) override;
 
+  /// An Idempotency-Key and the deploy its first request made
+  /// (deploy_store_keys.cpp).
+  struct KeyRow {
+    std::string caller;
+    std::string key;
+    std::string fingerprint;
+    std::string deploy_id;
+    int64_t created_at = 0;
+  };
+  /// Inserts or replaces the row of (caller, key).
+  common::Result<void> put_key(const KeyRow& row);
+  /// The rows made at or after `since` (unix ms), oldest first.
+  std::vector<KeyRow> keys_since(int64_t since);
+  /// Forgets the rows made before `before` (unix ms).
+  common::Result<void> drop_keys_before(int64_t before);
+
   const std::string& path() const { return path_; }
 
  private:

@@ -86,6 +86,10 @@ std::optional<simdjson::dom::object> JsonFields::object(std::string_view key) {
 }
 
 void JsonFields::reject_unknown(std::initializer_list<std::string_view> known) {
+  reject_unknown(std::span<const std::string_view>(known.begin(), known.size()));
+}
+
+void JsonFields::reject_unknown(std::span<const std::string_view> known) {
   for (auto field : object_) {
     bool found = false;
     for (auto k : known) found = found || field.key == k;

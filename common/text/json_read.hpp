@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,7 @@ class JsonFields {
   std::optional<simdjson::dom::object> object(std::string_view key);
   /// Records an error for every member not in `known`.
   void reject_unknown(std::initializer_list<std::string_view> known);
+  void reject_unknown(std::span<const std::string_view> known);
 
   /// The first problem found, if any.
   const std::optional<std::string>& error() const { return error_; }
