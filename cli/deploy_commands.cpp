@@ -189,14 +189,17 @@ int run_deploy(CliContext& ctx, const DeployOptions& o) {
   return exit_code_of(record.value());
 }
 
-int run_deploys(CliContext& ctx, const std::string& status, const std::string& scope, int limit, bool json) {
+int run_deploys(CliContext& ctx, const std::string& status, const std::string& scope, const std::string& lane,
+                int limit, bool json) {
   auto back = BackClient::from(ctx);
   if (!back) return fail(back.error().message);
   std::string target = "/api/v1/deploys?limit=" + std::to_string(limit);
   if (!status.empty()) target += "&status=" + status;
   if (!scope.empty()) target += "&scope=" + scope;
+  if (!lane.empty()) target += "&lane=" + lane;
   auto result = back->call_through_restarts("GET", target, Resend::safe);
   if (!result) return fail(result.error().message);
+  if (result->status != 200) return fail(api_error_message(*result));
   if (json) {
     std::printf("%s", result->body.c_str());
     return kExitOk;
@@ -291,12 +294,19 @@ int run_logs(CliContext& ctx, const std::string& which, bool follow_log) {
   }
 }
 
-int run_cancel(CliContext& ctx, const std::string& which) {
+int run_cancel(CliContext& ctx, const std::string& which, const std::string& reason) {
   auto back = BackClient::from(ctx);
   if (!back) return fail(back.error().message);
   auto id = resolve_id(*back, which);
   if (!id) return fail(id.error().message);
-  auto result = back->call_through_restarts("POST", "/api/v1/deploys/" + *id + "/cancel", Resend::only_if_unsent);
+  std::string body;
+  if (!reason.empty()) {
+    common::JsonWriter w;
+    w.begin_object().field("reason", reason).end_object();
+    body = std::move(w).str();
+  }
+  auto result =
+      back->call_through_restarts("POST", "/api/v1/deploys/" + *id + "/cancel", Resend::only_if_unsent, body);
   if (!result) return fail(result.error().message);
   if (result->status == 409) return fail(api_error_message(*result), kExitFailed);
   simdjson::dom::parser parser;
@@ -322,14 +332,20 @@ void add_deploy_commands(CLI::App& app, CliContext& ctx, int& exit_code) {
   d->footer("Exit code: 0 succeeded, 1 failed or interrupted, 3 cancelled, 2 usage or connection error.");
   d->callback([&ctx, &exit_code, deploy] { exit_code = run_deploy(ctx, *deploy); });
 
-  auto list = std::make_shared<std::tuple<std::string, std::string, int, bool>>("", "", 20, false);
+  struct ListOptions {
+    std::string status, scope, lane;
+    int limit = 20;
+    bool json = false;
+  };
+  auto list = std::make_shared<ListOptions>();
   auto* l = app.add_subcommand("deploys", "list recent deploys");
-  l->add_option("--status", std::get<0>(*list), "only deploys with this status");
-  l->add_option("--scope", std::get<1>(*list), "only deploys of this scope");
-  l->add_option("-n,--limit", std::get<2>(*list), "how many (1-100)")->check(CLI::Range(1, 100));
-  l->add_flag("--json", std::get<3>(*list), "print the JSON page");
+  l->add_option("--status", list->status, "only deploys with this status");
+  l->add_option("--scope", list->scope, "only deploys of this scope");
+  l->add_option("--lane", list->lane, "only deploys of this lane");
+  l->add_option("-n,--limit", list->limit, "how many (1-100)")->check(CLI::Range(1, 100));
+  l->add_flag("--json", list->json, "print the JSON page");
   l->callback([&ctx, &exit_code, list] {
-    exit_code = run_deploys(ctx, std::get<0>(*list), std::get<1>(*list), std::get<2>(*list), std::get<3>(*list));
+    exit_code = run_deploys(ctx, list->status, list->scope, list->lane, list->limit, list->json);
   });
 
   auto show = std::make_shared<std::pair<std::string, bool>>("latest", false);
@@ -344,10 +360,11 @@ void add_deploy_commands(CLI::App& app, CliContext& ctx, int& exit_code) {
   g->add_flag("-f,--follow", logs->second, "follow until the deploy ends");
   g->callback([&ctx, &exit_code, logs] { exit_code = run_logs(ctx, logs->first, logs->second); });
 
-  auto cancel = std::make_shared<std::string>();
+  auto cancel = std::make_shared<std::pair<std::string, std::string>>();
   auto* c = app.add_subcommand("cancel", "cancel a queued or running deploy");
-  c->add_option("id", *cancel, "a deploy id, or latest")->required();
-  c->callback([&ctx, &exit_code, cancel] { exit_code = run_cancel(ctx, *cancel); });
+  c->add_option("id", cancel->first, "a deploy id, or latest")->required();
+  c->add_option("--reason", cancel->second, "why, kept in the record");
+  c->callback([&ctx, &exit_code, cancel] { exit_code = run_cancel(ctx, cancel->first, cancel->second); });
 }
 
 }  // namespace reship::cli

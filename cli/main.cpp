@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = cli::kExitOk;
   cli::add_deploy_commands(app, ctx, exit_code);
+  cli::add_lanes_command(app, ctx, exit_code);
   cli::add_ps_command(app, ctx, exit_code);
   cli::add_restart_command(app, ctx, exit_code);
   if (int rc = common::parse_flags(app, argc, argv); rc >= 0) return rc;

@@ -30,6 +30,7 @@ Api::Api(Parts parts)
   router_.add("GET", "/api/v1/events", [this](Request& r, const Ex& e, const Params&) { events(r, e); });
   router_.add("GET", "/api/v1/ws", [this](Request& r, const Ex& e, const Params&) { websocket(r, e); });
   router_.add("GET", "/api/v1/services", [this](Request& r, const Ex& e, const Params&) { services(r, e); });
+  router_.add("GET", "/api/v1/lanes", [this](Request& r, const Ex& e, const Params&) { lanes(r, e); });
   router_.add("GET", "/healthz", [this](Request& r, const Ex& e, const Params&) { healthz(r, e); });
   router_.add("GET", "/metrics", [this](Request& r, const Ex& e, const Params&) { metrics(r, e); });
 }

@@ -81,6 +81,7 @@ class Api {
   void follow_log(const std::shared_ptr<http::Exchange>& ex, const std::string& id, int64_t offset);
   // Routes (api_status.cpp).
   void services(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void lanes(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void healthz(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void metrics(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
 
@@ -94,6 +95,7 @@ class Api {
   std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
                           const std::vector<std::string>* warnings = nullptr);
   bool valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex);
+  bool known_lane(const std::string& name) const;
   /// A live stream has ended: forget it (and now and then trim the heap).
   void stream_ended(uint64_t key);
   /// ?since=: nothing when absent; an error for what is not a seq this

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "back/api/api.hpp"
+#include "common/text/json_read.hpp"
 #include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 
@@ -173,6 +174,7 @@ void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>
     }
   }
   if (auto scope = req.query("scope"); scope && !scope->empty()) query.scope = std::string(*scope);
+  if (auto lane = req.query("lane"); lane && !lane->empty()) query.lane = std::string(*lane);
   bool bad = false;
   if (auto limit = int_param(req, "limit", 1, 100, bad)) query.limit = static_cast<int>(*limit);
   if (bad) {
@@ -187,6 +189,12 @@ void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>
     }
   }
   auto page = parts_.deploys.list(query);
+  if (query.lane && page.deploys.empty() && !known_lane(*query.lane)) {
+    std::string names;
+    for (const auto& lane : parts_.deploys.lanes()) names += (names.empty() ? "" : ", ") + lane.name;
+    respond_error(ex, {400, "unknown_lane", "unknown lane \"" + *query.lane + "\"; lanes: " + names});
+    return;
+  }
   // A scope that is not configured is most likely a typo, so say which
   // scopes there are (unless deploys of it are on record: a scope since
   // removed from the config still has its history).
@@ -206,6 +214,13 @@ void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>
   body += page.next ? "\"" + std::to_string(*page.next) + "\"" : "null";
   body += '}';
   respond_json(ex, 200, std::move(body));
+}
+
+bool Api::known_lane(const std::string& name) const {
+  for (const auto& lane : parts_.deploys.lanes()) {
+    if (lane.name == name) return true;
+  }
+  return false;
 }
 
 void Api::get_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params) {
@@ -330,7 +345,25 @@ void Api::cancel_deploy(http::Request& req, const std::shared_ptr<http::Exchange
     respond_error(ex, *denied);
     return;
   }
-  auto result = parts_.deploys.cancel(id, caller->name);
+  // An optional body: {"reason": "..."}, kept in the record and the event.
+  std::string reason;
+  if (req.body().find_first_not_of(" \t\r\n") != std::string::npos) {
+    simdjson::dom::parser parser;
+    auto element = common::parse_json(parser, req.body());
+    simdjson::dom::object object;
+    if (!element || element->get_object().get(object)) {
+      respond_error(ex, {400, "bad_request", "the body, when sent, is a JSON object like {\"reason\":\"...\"}"});
+      return;
+    }
+    common::JsonFields f(object);
+    f.reject_unknown({"reason"});
+    if (auto r = f.string("reason")) reason = std::string(*r);
+    if (f.error()) {
+      respond_error(ex, {400, "bad_request", *f.error()});
+      return;
+    }
+  }
+  auto result = parts_.deploys.cancel(id, caller->name, reason);
   if (auto* refused = std::get_if<back::Refusal>(&result)) {
     respond_error(ex, api_error(*refused));
     return;

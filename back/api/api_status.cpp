@@ -23,6 +23,29 @@ void Api::services(http::Request& req, const std::shared_ptr<http::Exchange>& ex
   });
 }
 
+void Api::lanes(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
+  if (!authenticate(req, ex)) return;
+  common::JsonWriter w(1024);
+  w.begin_object().field("maxParallelBuilds", parts_.deploys.max_parallel_builds()).key("lanes").begin_array();
+  const auto record = [&](const std::optional<std::string>& id) {
+    std::optional<back::DeployRecord> r = id ? parts_.deploys.get(*id) : std::nullopt;
+    if (r) {
+      w.raw(back::record_json(*r, {.durable = parts_.deploys.durable(r->id)}));
+    } else {
+      w.null();
+    }
+  };
+  for (const auto& lane : parts_.deploys.lanes()) {
+    w.begin_object().field("name", lane.name).field("scopes", lane.scopes).key("running");
+    record(lane.head);
+    w.key("queued");
+    record(lane.queued);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  respond_json(ex, 200, std::move(w).str());
+}
+
 void Api::healthz(http::Request&, const std::shared_ptr<http::Exchange>& ex) {
   // Liveness only: no token needed, nothing secret in it.
   // Not ok when the state dir was pulled from under it: a health check
@@ -46,6 +69,9 @@ void Api::metrics(http::Request&, const std::shared_ptr<http::Exchange>& ex) {
   g.subscribers = parts_.events.subscribers();
   g.uptime_ms = common::monotonic_ms() - started_ms_;
   g.last_event_seq = parts_.events.last_seq();
+  for (const auto& lane : parts_.deploys.lanes()) {
+    g.lanes.push_back({lane.name, lane.queued ? size_t{1} : size_t{0}, lane.running});
+  }
   metrics_.http_request(200);
   ex->respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(g));
 }

@@ -64,6 +64,8 @@ void Metrics::deploy_finished(const back::DeployService::Finished& f) {
   if (f.record.started_at) deploy_seconds_.observe(static_cast<double>(f.record.duration_ms) / 1000.0);
   if (f.build_ms) build_seconds_.observe(static_cast<double>(*f.build_ms) / 1000.0);
   for (const auto& r : f.record.restarts) ++restarts_[{r.service, r.ok}];
+  ++lane_deploys_[{f.record.lane, back::status_name(f.record.status)}];
+  lane_seconds_[f.record.lane] += static_cast<double>(f.record.duration_ms) / 1000.0;
 }
 
 void Metrics::http_request(int status) {
@@ -100,6 +102,25 @@ std::string Metrics::render(const Gauges& g) const {
       "# TYPE reship_http_requests_total counter\n";
   for (const auto& [status, n] : http_by_status_) {
     out += "reship_http_requests_total{code=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP reship_lane_queue_depth Deploys waiting in a lane's queued slot.\n# TYPE reship_lane_queue_depth gauge\n";
+  for (const auto& lane : g.lanes) {
+    out += "reship_lane_queue_depth{lane=\"" + label(lane.name) + "\"} " + std::to_string(lane.queued) + "\n";
+  }
+  out += "# HELP reship_lane_running Whether a deploy of the lane runs.\n# TYPE reship_lane_running gauge\n";
+  for (const auto& lane : g.lanes) {
+    out += "reship_lane_running{lane=\"" + label(lane.name) + "\"} " + (lane.running ? "1" : "0") + "\n";
+  }
+  out += "# HELP reship_lane_deploys_total Deploys that ended, by lane and final status.\n"
+         "# TYPE reship_lane_deploys_total counter\n";
+  for (const auto& [key, n] : lane_deploys_) {
+    out += "reship_lane_deploys_total{lane=\"" + label(key.first) + "\",status=\"" + key.second + "\"} " +
+           std::to_string(n) + "\n";
+  }
+  out += "# HELP reship_lane_deploy_seconds_total Time deploys of the lane took, summed (with "
+         "reship_lane_deploys_total: the mean).\n# TYPE reship_lane_deploy_seconds_total counter\n";
+  for (const auto& [lane, seconds] : lane_seconds_) {
+    out += "reship_lane_deploy_seconds_total{lane=\"" + label(lane) + "\"} " + number(seconds) + "\n";
   }
   out += "# HELP reship_uptime_seconds Time since reship-back started.\n# TYPE reship_uptime_seconds gauge\n";
   out += "reship_uptime_seconds " + number(static_cast<double>(g.uptime_ms) / 1000.0) + "\n";

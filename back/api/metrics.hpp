@@ -40,6 +40,14 @@ class Metrics {
     size_t subscribers = 0;
     int64_t uptime_ms = 0;
     uint64_t last_event_seq = 0;
+    /// Per lane: its name, whether its queued slot is taken, whether a
+    /// deploy of it runs.
+    struct Lane {
+      std::string name;
+      size_t queued = 0;
+      bool running = false;
+    };
+    std::vector<Lane> lanes;
   };
   std::string render(const Gauges& gauges) const;
 
@@ -47,6 +55,8 @@ class Metrics {
   std::map<std::string, uint64_t> deploys_by_status_;
   std::map<std::pair<std::string, bool>, uint64_t> restarts_;
   std::map<int, uint64_t> http_by_status_;
+  std::map<std::pair<std::string, std::string>, uint64_t> lane_deploys_;  // (lane, status)
+  std::map<std::string, double> lane_seconds_;
   Histogram deploy_seconds_;
   Histogram build_seconds_;
 };

@@ -83,6 +83,7 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
     w.key("ok").null();
   }
   w.field("scope", r.scope);
+  w.field("lane", r.lane);
   w.field("mode", mode_name(r.mode));
   w.field("targets", r.targets);
   w.field("requestedBy", r.requested_by);
@@ -113,6 +114,7 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
   w.field("logBytes", r.log_bytes);
   w.field("durable", view.durable);
   if (r.queue_position) w.field("queuePosition", *r.queue_position);
+  if (r.waiting_for) w.field("waitingFor", *r.waiting_for);
   if (r.superseded_by) w.field("supersededBy", *r.superseded_by);
   if (view.warnings && !view.warnings->empty()) w.field("warnings", *view.warnings);
   if (view.log_tail) w.field("logTail", *view.log_tail);

@@ -70,6 +70,11 @@ struct DeployRecord {
   int joined = 0;                     // requests that coalesced into this deploy
   std::optional<std::string> superseded_by;
   int build_pgid = 0;  // internal: to stop a build left behind by a crash
+  /// The lane the deploy queued in ([lanes]; "main" without).
+  std::string lane = "main";
+  /// While queued at the head of its lane: what it waits for ("build slot",
+  /// an exclusive deploy). Not stored: it holds for the moment only.
+  std::optional<std::string> waiting_for;
 };
 
 /// Options of record_json().

@@ -21,8 +21,14 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
       events_(events),
       self_restart_(loop, config, supervisor),
       context_{loop, config, records_, logs, events_, supervisor, reaper, self_restart_},
-      queue_(config.back.covers),
+      slots_(config.back.max_parallel_builds != 0 ? config.back.max_parallel_builds
+                                                   : std::max<size_t>(1, config.lanes.size())),
       keys_(store) {
+  if (config.lanes.empty()) {
+    lanes_.emplace(std::string(common::kDefaultLane), DeployQueue(config.back.covers));
+  } else {
+    for (const auto& [name, scopes] : config.lanes) lanes_.emplace(name, DeployQueue(config.back.covers));
+  }
   std::weak_ptr<bool> alive = alive_;
   context_.late_restart_done = [this, alive](const std::string& id, const ipc::RestartDone& done) {
     if (!alive.expired()) late_restart_done(id, done);
@@ -104,9 +110,13 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
   r.requested_by = request.requested_by;
   r.session_id = request.session_id;
   r.reason = request.reason;
+  r.lane = config_.lane_of(r.scope);
 
+  // The queue rules hold within the lane only: a request never joins,
+  // replaces or cancels a deploy of another lane.
+  DeployQueue& queue = lane_queue(r.lane);
   const QueueEntry entry{r.id, r.scope, r.mode, r.targets};
-  const auto decision = queue_.decide(entry, request.cancel_running);
+  const auto decision = queue.decide(entry, request.cancel_running);
   if (decision.action == DeployQueue::Decision::Action::coalesce) {
     DeployRun* joined = find(decision.joined_id);
     joined->add_waiter(std::move(on_done), true);
@@ -117,7 +127,7 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
       keys_.remember(request.requested_by, request.idempotency_key, IdempotencyKeys::fingerprint(request),
                      submitted.id, common::unix_ms());
     }
-    if (auto warning = cancel_running(request, decision, submitted.id)) submitted.warnings.push_back(*warning);
+    if (auto warning = cancel_running(request, queue, decision, submitted.id)) submitted.warnings.push_back(*warning);
     return submitted;
   }
 
@@ -134,7 +144,7 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
     spdlog::error("{}", inserted.error().message);
     return Refusal{Refusal::Reason::storage_error, inserted.error().message};
   }
-  queue_.apply(decision, QueueEntry{r.id, r.scope, r.mode, r.targets});
+  queue.apply(decision, QueueEntry{r.id, r.scope, r.mode, r.targets});
   spdlog::info("deploy {}: {} of scope {} requested by {}", r.id, mode_name(r.mode), r.scope, r.requested_by);
   events_.queued(r);
   if (keyed) {
@@ -145,8 +155,8 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
   run->add_waiter(std::move(on_done), false);
   if (decision.replaced_id) replace_queued(*run, decision);
   Submitted submitted{run->id(), false, {}};
-  if (auto warning = cancel_running(request, decision, submitted.id)) submitted.warnings.push_back(*warning);
-  if (decision.action == DeployQueue::Decision::Action::start) run->start();
+  if (auto warning = cancel_running(request, queue, decision, submitted.id)) submitted.warnings.push_back(*warning);
+  if (decision.action == DeployQueue::Decision::Action::start) begin(*run);
   return submitted;
 }
 
@@ -188,11 +198,11 @@ void DeployService::replace_queued(DeployRun& by, const DeployQueue::Decision& d
   }
 }
 
-std::optional<std::string> DeployService::cancel_running(const DeployRequest& request,
+std::optional<std::string> DeployService::cancel_running(const DeployRequest& request, const DeployQueue& queue,
                                                          const DeployQueue::Decision& decision,
                                                          const std::string& by_id) {
   if (!request.cancel_running) return std::nullopt;
-  const auto& running = queue_.running();
+  const auto& running = queue.running();
   if (!decision.cancel_running_id) {
     if (!running || running->id == by_id) return "cancelRunning: no other deploy was running";
     return "cancelRunning: the running deploy " + running->id + " (" + mode_name(running->mode) + " of scope " +
@@ -215,7 +225,8 @@ std::optional<std::string> DeployService::cancel_running(const DeployRequest& re
 std::optional<DeployRecord> DeployService::get(const std::string& id) {
   if (DeployRun* run = find(id)) {
     DeployRecord r = run->snapshot();
-    r.queue_position = queue_.position(id);
+    r.queue_position = lane_queue(r.lane).position(id);
+    r.waiting_for = slots_.waiting_for(id);
     return r;
   }
   return records_.lookup(id);
@@ -245,13 +256,15 @@ DeployStore::Page DeployService::list(const DeployStore::ListQuery& query) {
       const int64_t seq = r.seq;
       r = run->snapshot();
       r.seq = seq;
-      r.queue_position = queue_.position(r.id);
+      r.queue_position = lane_queue(r.lane).position(r.id);
+      r.waiting_for = slots_.waiting_for(r.id);
     }
   }
   return page;
 }
 
-std::variant<DeployRecord, Refusal> DeployService::cancel(const std::string& id, const std::string& by) {
+std::variant<DeployRecord, Refusal> DeployService::cancel(const std::string& id, const std::string& by,
+                                                         const std::string& reason) {
   auto it = runs_.find(id);
   if (it == runs_.end()) {
     auto record = records_.lookup(id);
@@ -260,9 +273,9 @@ std::variant<DeployRecord, Refusal> DeployService::cancel(const std::string& id,
                    "deploy " + id + " already ended: " + std::string(status_name(record->status)), id};
   }
   auto run = it->second;  // may end (and leave runs_) inside cancel()
-  if (auto refused = run->cancel("cancelled by " + by)) return *refused;
+  if (auto refused = run->cancel("cancelled by " + by + (reason.empty() ? "" : ": " + reason))) return *refused;
   DeployRecord r = run->snapshot();
-  r.queue_position = queue_.position(id);
+  r.queue_position = lane_queue(r.lane).position(id);
   return r;
 }
 
@@ -273,8 +286,10 @@ void DeployService::on_run_end(DeployRun& run) {
   if (on_finished_) on_finished_(Finished{r, run.build_ms()});
   // Out of the queue and of the active runs before answering: the answers
   // may submit anew. (The caller of on_end keeps the run alive.)
-  const bool was_running = queue_.running() && queue_.running()->id == r.id;
-  if (!was_running) queue_.remove_queued(r.id);
+  DeployQueue& queue = lane_queue(r.lane);
+  const bool was_running = queue.running() && queue.running()->id == r.id;
+  if (!was_running) queue.remove_queued(r.id);
+  slots_.release(r.id);
   const auto owned = runs_[r.id];
   runs_.erase(r.id);
   // Retention before the answers: a caller who lists the logs next sees
@@ -290,16 +305,18 @@ void DeployService::on_run_end(DeployRun& run) {
     if (state_ == State::serving) state_ = State::paused;
     request_self_restart(r);
   } else if (was_running) {
-    start_next();
+    start_next(r.lane);
   }
+  // Its build slot is free: another lane's deploy may start.
+  pump();
   maybe_shutdown_done();
 }
 
-void DeployService::start_next() {
+void DeployService::start_next(const std::string& lane) {
   if (state_ != State::serving) return;
-  // The queued deploy (if any) becomes the running one.
-  if (auto next = queue_.finish_running()) {
-    if (DeployRun* n = find(next->id)) n->start();
+  // The queued deploy (if any) becomes the lane's head.
+  if (auto next = lane_queue(lane).finish_running()) {
+    if (DeployRun* n = find(next->id)) begin(*n);
   }
 }
 
@@ -307,19 +324,21 @@ void DeployService::defer(DeployRun& run) {
   spdlog::info("deploy {}: stays queued; it runs when reship-back is back", run.id());
   auto owned = runs_[run.id()];
   runs_.erase(run.id());
-  queue_.remove_queued(run.id());
+  lane_queue(run.record().lane).remove_queued(run.id());
+  slots_.release(run.id());
   run.set_queue_position(1);
   run.answer();
 }
 
 void DeployService::request_self_restart(const DeployRecord& record) {
   std::weak_ptr<bool> alive = alive_;
-  self_restart_.request(record, [this, alive, id = record.id](const SelfRestartOutcome& outcome) {
+  self_restart_.request(record, [this, alive, id = record.id, lane = record.lane](const SelfRestartOutcome& outcome) {
     if (alive.expired()) return;
     self_restart_done(id, outcome);
     // This instance stays: what waits in the queue may run here.
     if (state_ == State::paused) state_ = State::serving;
-    start_next();
+    start_next(lane);
+    pump();
   });
 }
 

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "back/engine/build_slots.hpp"
 #include "back/engine/deploy_events.hpp"
 #include "back/engine/deploy_queue.hpp"
 #include "back/engine/deploy_record.hpp"
@@ -93,7 +94,10 @@ class DeployService {
   /// Forgets a wait whose caller went away.
   void cancel_wait(const std::string& id, uint64_t key);
   /// Cancels a queued or building deploy.
-  std::variant<DeployRecord, Refusal> cancel(const std::string& id, const std::string& by);
+  /// `reason` (may be empty) goes with `by` into its errorSummary and its
+  /// deploy.cancelled event.
+  std::variant<DeployRecord, Refusal> cancel(const std::string& id, const std::string& by,
+                                             const std::string& reason = {});
   DeployStore::Page list(const DeployStore::ListQuery& query);
   bool is_active(const std::string& id) const { return runs_.count(id) != 0; }
   /// Whether the database holds the record as it is now.
@@ -112,13 +116,28 @@ class DeployService {
   /// (StateDirGuard); while it says not, deploys are refused.
   void set_state_check(std::function<std::optional<std::string>()> fn) { state_check_ = std::move(fn); }
   std::optional<std::string> state_problem() const { return state_check_ ? state_check_() : std::nullopt; }
-  size_t queue_depth() const { return queue_.queued() ? 1 : 0; }
-  /// The deploy building or restarting now (none while paused: the one that
-  /// ended holds the running slot, so that nothing starts, but runs no more).
+  /// Deploys waiting in the queued slots of every lane.
+  size_t queue_depth() const;
+  /// A deploy building or restarting now, the oldest (none while paused:
+  /// the one that ended holds its lane, so that nothing starts, but runs no
+  /// more).
   std::optional<std::string> running_id() const {
-    if (state_ == State::paused || !queue_.running()) return std::nullopt;
-    return queue_.running()->id;
+    if (state_ == State::paused || slots_.running().empty()) return std::nullopt;
+    return slots_.running().front();
   }
+
+  /// One lane as GET /api/v1/lanes shows it: its scopes, the deploy at its
+  /// head (running, or waiting for a build slot) and the one queued.
+  struct LaneState {
+    std::string name;
+    std::vector<std::string> scopes;
+    std::optional<std::string> head;
+    std::optional<std::string> queued;
+    /// The head holds a build slot (building or restarting).
+    bool running = false;
+  };
+  std::vector<LaneState> lanes() const;
+  size_t max_parallel_builds() const { return slots_.max(); }
   /// Scopes a caller may name, for messages ("scopes: all, platform").
   std::string scope_list() const;
 
@@ -137,13 +156,21 @@ class DeployService {
   /// Carries out a request's cancelRunning (the queue decided whether it
   /// applies): the running deploy ends cancelled, superseded by `by_id`.
   /// Returns a warning when it could not apply.
-  std::optional<std::string> cancel_running(const DeployRequest& request, const DeployQueue::Decision& decision,
-                                            const std::string& by_id);
+  std::optional<std::string> cancel_running(const DeployRequest& request, const DeployQueue& queue,
+                                            const DeployQueue::Decision& decision, const std::string& by_id);
+  DeployQueue& lane_queue(const std::string& lane) { return lanes_.at(lane); }
+  /// A deploy that restarts reship-back itself or edge runs alone.
+  bool exclusive(const DeployRecord& record) const;
+  /// The run is at the head of its lane: it asks for a build slot, and
+  /// whatever may start now starts.
+  void begin(DeployRun& run);
+  /// Starts the runs the build slots admit (none while not serving).
+  void pump();
   void replace_queued(DeployRun& by, const DeployQueue::Decision& decision);
   /// A run is done: out of the queue, its callers answered, the next one
   /// started (or reship-back restarted).
   void on_run_end(DeployRun& run);
-  void start_next();
+  void start_next(const std::string& lane);
   /// Answers the callers of a deploy that never started and will run after
   /// a restart of reship-back (its record stays queued).
   void defer(DeployRun& run);
@@ -160,7 +187,9 @@ class DeployService {
   DeployEvents events_;
   SelfRestart self_restart_;
   DeployContext context_;
-  DeployQueue queue_;
+  /// One queue per lane ([lanes]; one lane "main" without).
+  std::map<std::string, DeployQueue> lanes_;
+  BuildSlots slots_;
   IdempotencyKeys keys_;
   std::map<std::string, std::shared_ptr<DeployRun>> runs_;
   State state_ = State::serving;

@@ -101,8 +101,11 @@ void DeployService::resume(DeployRecord record) {
   spdlog::info("deploy {}: queued before reship-back restarted; running it now", record.id);
   // Its time in the queue spans the restart: count it from the record.
   const int64_t created_mono = common::monotonic_ms() - std::max<int64_t>(0, common::unix_ms() - record.created_at);
+  // Its lane as the config says now (a lane may have been added since).
+  record.lane = config_.lane_of(record.scope);
+  DeployQueue& queue = lane_queue(record.lane);
   const QueueEntry entry{record.id, record.scope, record.mode, record.targets};
-  const auto decision = queue_.decide(entry, false);
+  const auto decision = queue.decide(entry, false);
   if (decision.action == DeployQueue::Decision::Action::coalesce) {
     // Two leftovers where one covers the other: the covered one is done by
     // the other.
@@ -111,10 +114,10 @@ void DeployService::resume(DeployRecord record) {
     run->end(DeployStatus::cancelled, "covered by deploy " + decision.joined_id + " after a restart");
     return;
   }
-  queue_.apply(decision, entry);
+  queue.apply(decision, entry);
   auto run = make_run(std::move(record), created_mono);
   if (decision.replaced_id) replace_queued(*run, decision);
-  if (decision.action == DeployQueue::Decision::Action::start) run->start();
+  if (decision.action == DeployQueue::Decision::Action::start) begin(*run);
 }
 
 }  // namespace reship::back

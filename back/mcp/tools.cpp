@@ -143,6 +143,7 @@ void Tools::send_progress(const std::string& id, int64_t started_ms, const std::
   if (!record) return;
   const int64_t elapsed = common::monotonic_ms() - started_ms;
   std::string message = fmt::format("{} · {} s", back::status_name(record->status), elapsed / 1000);
+  if (record->waiting_for) message += " · waiting for " + *record->waiting_for;
   const std::string line = last_line(parts_.logs.tail(id, 1024));
   if (!line.empty()) message += " · " + cut_line(common::escape_controls(line), 200);
   call->progress(static_cast<double>(elapsed) / 1000.0, message);
@@ -168,6 +169,7 @@ void Tools::deploys(simdjson::dom::object args, const std::shared_ptr<ToolCall>&
     }
   }
   query.scope = string_arg(args, "scope");
+  query.lane = string_arg(args, "lane");
   auto limit = int_arg(args, "limit", 1, 50, 10);
   if (auto* problem = std::get_if<std::string>(&limit)) return call->finish(tool_error(*problem));
   query.limit = static_cast<int>(std::get<int64_t>(limit));
@@ -210,9 +212,7 @@ void Tools::deploy_cancel(simdjson::dom::object args, const api::Caller& caller,
   auto record = parts_.deploys.get(*id);
   if (!record) return call->finish(tool_error("no deploy " + *id));
   if (auto denied = parts_.auth.check_scope(caller, record->scope)) return call->finish(tool_error(denied->message));
-  std::string by = caller.name;
-  if (auto reason = string_arg(args, "reason"); reason && !reason->empty()) by += " (" + *reason + ")";
-  auto result = parts_.deploys.cancel(*id, by);
+  auto result = parts_.deploys.cancel(*id, caller.name, string_arg(args, "reason").value_or(""));
   if (auto* refused = std::get_if<back::Refusal>(&result)) return call->finish(tool_error(refused->message));
   call->finish(record_result(std::get<back::DeployRecord>(result)));
 }

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS deploys (
   joined INTEGER NOT NULL,
   superseded_by TEXT,
   build_pgid INTEGER NOT NULL,
-  extra TEXT NOT NULL DEFAULT '{}'
+  extra TEXT NOT NULL DEFAULT '{}',
+  lane TEXT NOT NULL DEFAULT 'main'
 );
 CREATE INDEX IF NOT EXISTS deploys_by_status ON deploys(status, seq);
 CREATE INDEX IF NOT EXISTS deploys_by_scope ON deploys(scope, seq);
@@ -57,12 +58,13 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 constexpr const char* kColumns =
     "id, status, scope, mode, targets, requested_by, session_id, reason, created_at, started_at, finished_at, "
     "queued_ms, duration_ms, exit_code, signal, error_summary, restarts, self_restart, log_bytes, joined, "
-    "superseded_by, build_pgid, extra";
+    "superseded_by, build_pgid, extra, lane";
 
 // Columns added since the first release, with what rows written before them
 // read as. A database of an older reship-back gains them when opened.
 constexpr std::pair<const char*, const char*> kAddedColumns[] = {
     {"extra", "TEXT NOT NULL DEFAULT '{}'"},
+    {"lane", "TEXT NOT NULL DEFAULT 'main'"},
 };
 
 // The fields of the second wave that no query filters on, as one JSON
@@ -141,6 +143,7 @@ void bind_record(sqlite3_stmt* s, const DeployRecord& r) {
   opt_text(21, r.superseded_by);
   sqlite3_bind_int64(s, 22, r.build_pgid);
   text(23, extra_json(r));
+  text(24, r.lane);
 }
 
 std::string column_text(sqlite3_stmt* s, int i) {
@@ -211,6 +214,7 @@ DeployRecord read_record(sqlite3_stmt* s, simdjson::dom::parser& parser) {
   r.superseded_by = column_opt_text(s, 21);
   r.build_pgid = static_cast<int>(sqlite3_column_int64(s, 22));
   read_extra(column_text(s, 23), r);
+  r.lane = column_text(s, 24);
   return r;
 }
 
@@ -305,12 +309,12 @@ common::Result<void> DeployStore::add_columns() {
 common::Result<void> DeployStore::prepare_statements() {
   const std::string cols = kColumns;
   const std::string insert = "INSERT INTO deploys (" + cols +
-                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)";
+                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)";
   const std::string update =
       "UPDATE deploys SET status=?2, scope=?3, mode=?4, targets=?5, requested_by=?6, session_id=?7, reason=?8, "
       "created_at=?9, started_at=?10, finished_at=?11, queued_ms=?12, duration_ms=?13, exit_code=?14, signal=?15, "
       "error_summary=?16, restarts=?17, self_restart=?18, log_bytes=?19, joined=?20, superseded_by=?21, "
-      "build_pgid=?22, extra=?23 WHERE id=?1";
+      "build_pgid=?22, extra=?23, lane=?24 WHERE id=?1";
   const std::string select = "SELECT seq, " + cols + " FROM deploys ";
   const std::pair<sqlite3_stmt**, std::string> statements[] = {
       {&insert_, insert},
@@ -358,7 +362,7 @@ std::optional<DeployRecord> DeployStore::get(const std::string& id) {
 
 DeployStore::Page DeployStore::list(const ListQuery& q) {
   // One prepared statement per combination of filters, made on first use.
-  const int variant = (q.status ? 1 : 0) | (q.scope ? 2 : 0) | (q.before ? 4 : 0);
+  const int variant = (q.status ? 1 : 0) | (q.scope ? 2 : 0) | (q.before ? 4 : 0) | (q.lane ? 8 : 0);
   sqlite3_stmt*& stmt = list_[variant];
   Page page;
   if (stmt == nullptr) {
@@ -366,12 +370,14 @@ DeployStore::Page DeployStore::list(const ListQuery& q) {
     if (q.status) sql += " AND status=?1";
     if (q.scope) sql += " AND scope=?2";
     if (q.before) sql += " AND seq<?3";
+    if (q.lane) sql += " AND lane=?5";
     sql += " ORDER BY seq DESC LIMIT ?4";
     if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) return page;
   }
   if (q.status) sqlite3_bind_text(stmt, 1, status_name(*q.status), -1, SQLITE_STATIC);
   if (q.scope) sqlite3_bind_text(stmt, 2, q.scope->data(), static_cast<int>(q.scope->size()), SQLITE_TRANSIENT);
   if (q.before) sqlite3_bind_int64(stmt, 3, *q.before);
+  if (q.lane) sqlite3_bind_text(stmt, 5, q.lane->data(), static_cast<int>(q.lane->size()), SQLITE_TRANSIENT);
   // One more than asked tells whether there is a next page.
   sqlite3_bind_int64(stmt, 4, q.limit + 1);
   page.deploys = query(stmt);

@@ -39,6 +39,7 @@ class DeployStore final : public SeqSource {
     std::optional<std::string> scope;
     int limit = 20;
     std::optional<int64_t> before;  // a seq: the cursor
+    std::optional<std::string> lane;
   };
   struct Page {
     std::vector<DeployRecord> deploys;
@@ -94,7 +95,7 @@ class DeployStore final : public SeqSource {
   sqlite3_stmt* get_ = nullptr;
   sqlite3_stmt* unfinished_ = nullptr;
   sqlite3_stmt* pending_ = nullptr;
-  sqlite3_stmt* list_[8] = {};
+  sqlite3_stmt* list_[16] = {};
 };
 
 }  // namespace reship::back

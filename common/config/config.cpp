@@ -38,6 +38,15 @@ const std::vector<std::string>* Config::find_scope(std::string_view name) const 
   return it == scopes.end() ? nullptr : &it->second;
 }
 
+std::string Config::lane_of(std::string_view scope) const {
+  for (const auto& [lane, members] : lanes) {
+    for (const auto& m : members) {
+      if (m == scope) return lane;
+    }
+  }
+  return std::string(kDefaultLane);
+}
+
 std::string ConfigProblem::to_string() const { return file + ":" + std::to_string(line) + ": " + message; }
 
 std::filesystem::path default_config_path(const std::string& flag_value) {

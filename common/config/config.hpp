@@ -21,6 +21,8 @@ namespace reship::common {
 
 /// The name that stands for the supervisor itself in scopes and restarts.
 inline constexpr std::string_view kEdge = "edge";
+/// The one lane of a config without [lanes].
+inline constexpr std::string_view kDefaultLane = "main";
 
 enum class RestartPolicy { always, on_failure, never };
 
@@ -90,6 +92,8 @@ struct BackConfig {
   Millis header_timeout{10'000};
   Millis idle_timeout{60'000};
   size_t max_connections = 1024;
+  /// Builds running at once over all lanes; 0: one per lane.
+  size_t max_parallel_builds = 0;
 };
 
 struct TokenConfig {
@@ -108,6 +112,12 @@ struct Config {
   BackConfig back;
   std::map<std::string, std::vector<std::string>> builds;
   std::vector<TokenConfig> tokens;
+  /// [lanes]: lane name -> the scopes whose deploys queue in it. Empty when
+  /// the file has none: every scope is then in one lane, kDefaultLane.
+  std::map<std::string, std::vector<std::string>> lanes;
+
+  /// The lane a scope's deploys queue in.
+  std::string lane_of(std::string_view scope) const;
 
   const ServiceConfig* find_service(std::string_view name) const;
   const std::vector<std::string>* find_scope(std::string_view name) const;

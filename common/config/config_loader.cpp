@@ -22,14 +22,15 @@ namespace fs = std::filesystem;
 
 using Known = std::span<const std::string_view>;
 
-constexpr std::string_view kTopKeys[] = {"supervisor", "services", "scopes", "back", "builds", "tokens"};
+constexpr std::string_view kTopKeys[] = {"supervisor", "services", "scopes", "back", "builds", "tokens", "lanes"};
 constexpr std::string_view kSupervisorKeys[] = {"socket", "socket_mode", "stop_timeout", "self_restart_exit_code",
                                                 "allow_uids"};
 constexpr std::string_view kServiceKeys[] = {"command",       "cwd",         "env",          "restart",   "ready",
                                              "ready_timeout", "stop_signal", "stop_timeout", "autostart", "user"};
 constexpr std::string_view kBackKeys[] = {"listen",         "state_dir",     "workdir",        "service",
                                           "log_tail_bytes", "build_timeout", "covers",         "keep_logs",
-                                          "header_timeout", "idle_timeout",  "max_connections", "build_memory_max"};
+                                          "header_timeout", "idle_timeout",  "max_connections", "build_memory_max",
+                                          "max_parallel_builds"};
 constexpr std::string_view kTokenKeys[] = {"name", "sha256", "scopes", "unrestricted"};
 
 constexpr size_t kMaxLogTailBytes = 1024 * 1024;
@@ -102,6 +103,7 @@ class Loader {
     load_back(root, config);
     load_builds(root, config);
     load_tokens(root, config);
+    load_lanes(root, config);
     if (!problems_.empty()) {
       // In file order, as a reader fixes them.
       std::stable_sort(problems_.begin(), problems_.end(),
@@ -522,6 +524,9 @@ class Loader {
       if (auto d = get_duration(*t, "header_timeout", "back")) back.header_timeout = *d;
       if (auto d = get_duration(*t, "idle_timeout", "back")) back.idle_timeout = *d;
       if (auto n = get_int(*t, "max_connections", "back", 1, 1'000'000)) back.max_connections = static_cast<size_t>(*n);
+      if (auto n = get_int(*t, "max_parallel_builds", "back", 1, 1024)) {
+        back.max_parallel_builds = static_cast<size_t>(*n);
+      }
       if (const toml::node* covers = t->get("covers")) load_covers(*covers, config);
     }
     if (back.listen.empty()) back.listen.push_back(*parse_listen("127.0.0.1:7070"));
@@ -578,6 +583,50 @@ class Loader {
         continue;
       }
       if (auto argv = get_strings(node, "builds." + scope, false)) config.builds[scope] = std::move(*argv);
+    }
+  }
+
+  // [lanes]: every scope in exactly one lane, once there is a [lanes].
+  void load_lanes(const toml::table& root, Config& config) {
+    const toml::table* lanes = get_table(root, "lanes", "lanes");
+    if (lanes == nullptr) return;
+    std::map<std::string, std::string> lane_of;
+    for (auto&& [key, node] : *lanes) {
+      const std::string name(key.str());
+      if (!valid_name(name)) {
+        problem(static_cast<int>(key.source().begin.line),
+                "lane name \"" + name + "\" must be 1-64 letters, digits, '-', '_' or '.'");
+        continue;
+      }
+      auto scopes = get_strings(node, "lanes." + name, false);
+      if (!scopes) continue;
+      for (size_t i = 0; i < scopes->size(); ++i) {
+        const std::string& scope = (*scopes)[i];
+        const toml::node& item = *node.as_array()->get(i);
+        if (config.find_scope(scope) == nullptr) {
+          problem(item, "lanes." + name + " names unknown scope \"" + scope + "\" (scopes: " + scope_names(config) + ")");
+        } else if (auto [it, fresh] = lane_of.emplace(scope, name); !fresh) {
+          problem(item, "scope \"" + scope + "\" is in two lanes, " + it->second + " and " + name +
+                            "; a scope's deploys queue in one lane");
+        }
+      }
+      config.lanes[name] = std::move(*scopes);
+    }
+    if (config.lanes.empty()) {
+      problem(*lanes, "[lanes] lists no lane; remove it for one lane of every scope, or name lanes like "
+                      "platform = [\"platform\", \"all\"]");
+      return;
+    }
+    for (const auto& [scope, members] : config.scopes) {
+      if (lane_of.count(scope) == 0) {
+        problem(*lanes, "scope \"" + scope + "\" is in no lane; with [lanes], every scope needs one (lanes: " +
+                            [&] {
+                              std::string out;
+                              for (const auto& [n, s] : config.lanes) out += (out.empty() ? "" : ", ") + n;
+                              return out;
+                            }() +
+                            ")");
+      }
     }
   }
 

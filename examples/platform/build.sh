@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The example platform's build, run by reship-back in this folder:
 #   ./build.sh platform   compiles the two platform services
-#   ./build.sh all        the same, plus the "core" step
+#   ./build.sh shop       compiles the shop (the second application)
+#   ./build.sh all        all three, plus the "core" step
 # It prints what a real build prints, over a few seconds, and fails like one
 # (a compiler error exits non-zero) when src/app.c does not compile.
 set -euo pipefail
@@ -16,7 +17,12 @@ step() { echo "$*"; sleep 0.3; }
 
 echo "> example-platform@${version} build (scope ${scope}, deploy ${RESHIP_DEPLOY_ID:-manual})"
 step "resolving dependencies... 3 packages, all up to date"
-for service in platform-front platform-back; do
+case "$scope" in
+  shop) services=(shop) ;;
+  all) services=(platform-front platform-back shop) ;;
+  *) services=(platform-front platform-back) ;;
+esac
+for service in "${services[@]}"; do
   step "compiling src/app.c for ${service}"
   cc -O2 -Wall -Werror -DAPP_VERSION="\"${version}\"" -DAPP_BUILT_AT="\"${built_at}\"" \
     -o "build/bin/${service}.new" src/app.c

@@ -368,3 +368,17 @@ TEST_CASE("config: the TOML library sees only ASCII; the values keep their chara
                                                                    "\xF0\x9F\x9A\x80'"});
   CHECK(ok.config->services[0].env == std::vector<std::pair<std::string, std::string>>{{"cl\xC3\xA9", "v\xC3\xA9"}});
 }
+
+TEST_CASE("config: [lanes] puts every scope in one lane, and says where one is in two or none", "[unit]") {
+  const std::string base =
+      "[services.web]\ncommand = [\"web\"]\n[services.shop]\ncommand = [\"shop\"]\n"
+      "[scopes]\nplatform = [\"web\"]\nshop = [\"shop\"]\nall = [\"web\", \"shop\"]\n";
+  CHECK(only_problem(base + "[lanes]\nplatform = [\"platform\", \"all\"]\nshop = [\"shop\", \"all\"]\n") ==
+        "11: scope \"all\" is in two lanes, platform and shop; a scope's deploys queue in one lane");
+  CHECK(only_problem(base + "[lanes]\nplatform = [\"platform\", \"all\"]\n") ==
+        "9: scope \"shop\" is in no lane; with [lanes], every scope needs one (lanes: platform)");
+  CHECK_THAT(only_problem(base + "[lanes]\nplatform = [\"platform\", \"nope\"]\nshop = [\"shop\", \"all\"]\n"),
+             Catch::StartsWith("10: lanes.platform names unknown scope \"nope\""));
+  CHECK(only_problem(base + "[back]\nmax_parallel_builds = 0\n") ==
+        "10: back.max_parallel_builds must be between 1 and 1024 (got 0)");
+}
