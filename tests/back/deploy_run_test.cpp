@@ -186,7 +186,7 @@ TEST_CASE("deploy run: a supervisor that cannot be reached says what was and was
   CHECK(loop.close() == 0);
 }
 
-TEST_CASE("deploy run: restarting services cannot be cancelled; a stop interrupts it, late replies change nothing",
+TEST_CASE("deploy run: restarting services cannot be cancelled, a stop interrupts it, late replies change nothing",
           "[unit]") {
   common::uv::Loop loop;
   {
@@ -207,7 +207,7 @@ TEST_CASE("deploy run: restarting services cannot be cancelled; a stop interrupt
   CHECK(loop.close() == 0);
 }
 
-TEST_CASE("deploy run: a queued deploy cancelled ends at once; a deploy ended cannot be cancelled", "[unit]") {
+TEST_CASE("deploy run: a queued deploy cancelled ends at once, a deploy ended cannot be cancelled", "[unit]") {
   common::uv::Loop loop;
   {
     Rig rig(loop);

@@ -333,7 +333,7 @@ TEST_CASE("config: signal names convert both ways", "[unit]") {
   CHECK(signal_name(SIGKILL) == "KILL");
 }
 
-TEST_CASE("config: the TOML library sees only ASCII; the values keep their characters", "[unit]") {
+TEST_CASE("config: the TOML library sees only ASCII, the values keep their characters", "[unit]") {
   // Characters other than ASCII where TOML allows none: a clear error (the
   // library would have reached an unreachable branch on some of them).
   CHECK(only_problem("[\xEF\xB3\xBF]\n") ==

@@ -18,7 +18,7 @@ TEST_CASE("terminal text: colours, cursor moves, titles and hyperlinks go", "[un
   CHECK(terminal_text("tab\there\x01\x7f") == "tab\there");
 }
 
-TEST_CASE("terminal text: a progress bar shows its last state; a CRLF line keeps its text", "[unit]") {
+TEST_CASE("terminal text: a progress bar shows its last state, a CRLF line keeps its text", "[unit]") {
   CHECK(terminal_text("building 10%\rbuilding 100%") == "building 100%");
   CHECK(terminal_text("src/x.ts(1,2): error TS1005: ';' expected.\r") == "src/x.ts(1,2): error TS1005: ';' expected.");
   CHECK(terminal_text("a\rb\r\r") == "b");

@@ -20,7 +20,7 @@ TEST_CASE("eslint recogniser: the stylish form, file above its problems", "[unit
   CHECK(found[1].message == "'formatPrice' is not defined");
 }
 
-TEST_CASE("eslint recogniser: the compact form; a parsing error has no rule", "[unit]") {
+TEST_CASE("eslint recogniser: the compact form, a parsing error has no rule", "[unit]") {
   auto found = recognize("eslint", {"/app/a.js: line 9, col 36, Error - 'x' is not defined. (no-undef)", "/app/b.js",
                                     "  3:10  error  Parsing error: Unexpected token"});
   REQUIRE(found.size() == 2);

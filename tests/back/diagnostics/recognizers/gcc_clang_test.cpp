@@ -39,7 +39,7 @@ TEST_CASE("gcc recogniser: a template error in the STL is placed where the user'
   CHECK(found[0].message == "no match for ‘operator<’");
 }
 
-TEST_CASE("clang recogniser: Clang's caret line names it; instantiation notes place a library error", "[unit]") {
+TEST_CASE("clang recogniser: Clang's caret line names it, instantiation notes place a library error", "[unit]") {
   auto found = recognize(
       "gcc-clang",
       {"/usr/bin/../lib/gcc/x86_64-linux-gnu/12/../../../../include/c++/12/bits/predefined_ops.h:45:23: error: "
@@ -57,7 +57,7 @@ TEST_CASE("clang recogniser: Clang's caret line names it; instantiation notes pl
   CHECK(found[0].column == 8);
 }
 
-TEST_CASE("gcc recogniser: the driver's own errors; other languages' FILE:LINE: error: lines are not its", "[unit]") {
+TEST_CASE("gcc recogniser: the driver's own errors, other languages' FILE:LINE: error: lines are not its", "[unit]") {
   auto found = recognize("gcc-clang", {"gcc: error: missing.c: No such file or directory",
                                        "src/shop/Cart.java:17: error: cannot find symbol",
                                        "collect2: error: ld returned 1 exit status"});

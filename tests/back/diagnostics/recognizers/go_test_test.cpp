@@ -4,7 +4,7 @@
 
 using reship::test::recognize;
 
-TEST_CASE("go test recogniser: the failed test, its message and place; FAIL pkg only follows", "[unit]") {
+TEST_CASE("go test recogniser: the failed test, its message and place, FAIL pkg only follows", "[unit]") {
   auto found = recognize("go-test", {"--- FAIL: TestTotal (0.00s)", "    cart_test.go:7: Total([200 300]) = 300, want 500",
                                      "FAIL", "FAIL\texample.com/shop/cart\t0.003s", "FAIL src/cart.test.js"});
   REQUIRE(found.size() == 2);

@@ -4,7 +4,7 @@
 
 using reship::test::recognize;
 
-TEST_CASE("gradle recogniser: a failed task only follows; another problem is the cause", "[unit]") {
+TEST_CASE("gradle recogniser: a failed task only follows, another problem is the cause", "[unit]") {
   auto found = recognize("gradle", {"FAILURE: Build failed with an exception.", "", "* What went wrong:",
                                     "Execution failed for task ':compileJava'.",
                                     "> Compilation failed; see the compiler error output for details.", "",

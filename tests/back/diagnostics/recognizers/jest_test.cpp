@@ -32,7 +32,7 @@ TEST_CASE("jest recogniser: a thrown error is placed in the source, not in node_
   CHECK(found[0].line == 6);
 }
 
-TEST_CASE("jest recogniser: a suite that fails to run has no test name; its file stays the place", "[unit]") {
+TEST_CASE("jest recogniser: a suite that fails to run has no test name, its file stays the place", "[unit]") {
   auto found = recognize("jest", {"FAIL src/app.test.ts", "  ● Test suite failed to run", "",
                                   "    Cannot find module './missing' from 'src/app.test.ts'"});
   REQUIRE(found.size() == 1);

@@ -4,7 +4,7 @@
 
 using reship::test::recognize;
 
-TEST_CASE("linker recogniser: GNU ld's undefined reference, with its function; collect2 only follows", "[unit]") {
+TEST_CASE("linker recogniser: GNU ld's undefined reference, with its function, collect2 only follows", "[unit]") {
   auto found = recognize("linker", {"/usr/bin/ld: main.o: in function `main':",
                                     "/app/main.c:6: undefined reference to `load_config'",
                                     "collect2: error: ld returned 1 exit status"});

@@ -4,7 +4,7 @@
 
 using reship::test::recognize;
 
-TEST_CASE("maven recogniser: a compiler error with its place; Failed to execute goal only follows it", "[unit]") {
+TEST_CASE("maven recogniser: a compiler error with its place, Failed to execute goal only follows it", "[unit]") {
   auto found = recognize("maven", {"[ERROR] COMPILATION ERROR : ",
                                    "[ERROR] /app/src/main/java/shop/Cart.java:[17,35] incompatible types",
                                    "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:"

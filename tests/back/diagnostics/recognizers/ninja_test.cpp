@@ -4,7 +4,7 @@
 
 using reship::test::recognize;
 
-TEST_CASE("ninja recogniser: a missing input is a cause; FAILED and build stopped only follow", "[unit]") {
+TEST_CASE("ninja recogniser: a missing input is a cause, FAILED and build stopped only follow", "[unit]") {
   auto found = recognize("ninja", {"FAILED: CMakeFiles/app.dir/src/handler.cpp.o ",
                                    "ninja: error: 'routes.c', needed by 'routes.o', missing and no known rule to make it",
                                    "ninja: build stopped: subcommand failed.",

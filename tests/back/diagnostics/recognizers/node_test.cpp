@@ -28,7 +28,7 @@ TEST_CASE("node recogniser: a syntax error's only place is the header above it",
   CHECK(found[0].line == 3);
 }
 
-TEST_CASE("node recogniser: an error code in brackets; Python's exception line is not Node's", "[unit]") {
+TEST_CASE("node recogniser: an error code in brackets, Python's exception line is not Node's", "[unit]") {
   auto found = recognize("node", {"Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'express'",
                                   "    at packageResolve (node:internal/modules/esm/resolve:854:9)", "",
                                   "Traceback (most recent call last):", "  File \"/app/x.py\", line 1, in <module>",

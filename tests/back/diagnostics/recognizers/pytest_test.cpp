@@ -31,7 +31,7 @@ TEST_CASE("pytest recogniser: an exception raised in a library is placed in the 
   CHECK(found[0].message == "yaml.scanner.ScannerError: mapping values are not allowed here");
 }
 
-TEST_CASE("pytest recogniser: with --tb=no, the short summary; unittest's FAILED line is not one", "[unit]") {
+TEST_CASE("pytest recogniser: with --tb=no, the short summary, unittest's FAILED line is not one", "[unit]") {
   auto found = recognize("pytest", {"FAILED tests/test_cart.py::test_coupon - assert 180 == 190",
                                     "FAILED (failures=1)"});
   REQUIRE(found.size() == 1);

@@ -4,7 +4,7 @@
 
 using reship::test::recognize;
 
-TEST_CASE("rustc recogniser: an error with its code and the --> line; could not compile only follows", "[unit]") {
+TEST_CASE("rustc recogniser: an error with its code and the --> line, could not compile only follows", "[unit]") {
   auto found = recognize("rustc", {"\x1b[1m\x1b[92m   Compiling\x1b[0m shop v0.1.0 (/app)",
                                    "\x1b[1m\x1b[91merror[E0425]\x1b[0m\x1b[1m: cannot find value `price` in this "
                                    "scope\x1b[0m",
@@ -21,7 +21,7 @@ TEST_CASE("rustc recogniser: an error with its code and the --> line; could not 
   CHECK(found[1].follow_on);
 }
 
-TEST_CASE("rustc recogniser: a warning; an unplaced error only where cargo ran", "[unit]") {
+TEST_CASE("rustc recogniser: a warning, an unplaced error only where cargo ran", "[unit]") {
   CHECK(recognize("rustc", {"error: pathspec 'x' did not match any file(s) known to git"}).empty());
   auto found = recognize("rustc", {"warning: unused variable: `unused`", " --> src/main.rs:7:9",
                                    "warning: `shop` (bin \"shop\") generated 1 warning", "   Compiling openssl-sys v0.9.1",

@@ -18,7 +18,7 @@ TEST_CASE("shell recogniser: bash and dash say which script line failed", "[unit
   CHECK(found[3].message == "cannot open nginx.conf.in: No such file");
 }
 
-TEST_CASE("shell recogniser: sh -c has no script file; a killed child may have run out of memory", "[unit]") {
+TEST_CASE("shell recogniser: sh -c has no script file, a killed child may have run out of memory", "[unit]") {
   auto found = recognize("shell", {"sh: 1: tsx: not found", "bash: line 1: 12216 Killed                  ./gen"});
   REQUIRE(found.size() == 2);
   CHECK(found[0].file.empty());

@@ -20,7 +20,7 @@ TEST_CASE("unittest recogniser: the failed test's full name and its traceback", 
   CHECK(found[0].message == "AssertionError: 180 != 190");
 }
 
-TEST_CASE("unittest recogniser: Python 3.10's name form; a traceback outside a test is not its", "[unit]") {
+TEST_CASE("unittest recogniser: Python 3.10's name form, a traceback outside a test is not its", "[unit]") {
   auto found = recognize("unittest", {"Traceback (most recent call last):", "  File \"/app/x.py\", line 1, in <module>",
                                       "ValueError: x", "======", "ERROR: test_load (app.tests.LoadTest)", "------",
                                       "Traceback (most recent call last):", "  File \"/app/t.py\", line 4, in test_load",
