@@ -472,7 +472,7 @@ TEST_CASE("service machine: an exit's facts are kept for the policy applied when
   CHECK(t.next.state == S::exited);  // exit 0 under on-failure
 }
 
-TEST_CASE("service machine: a crash loop backs off, doubling; a start forgets it", "[unit]") {
+TEST_CASE("service machine: a crash loop backs off, doubling, and a start forgets it", "[unit]") {
   Machine m;
   m.state = S::running;
   std::vector<int64_t> delays;
