@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "back/api/origin.hpp"
 #include "back/http/response.hpp"
 #include "common/text/json_read.hpp"
 #include "common/text/json_writer.hpp"
@@ -74,6 +75,12 @@ void Api::respond_error(const std::shared_ptr<http::Exchange>& ex, const ApiErro
 }
 
 std::optional<Caller> Api::authenticate(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
+  // A web page of another site may not drive reship-back from a browser
+  // (a cross-site POST needs no preflight).
+  if (auto problem = origin_problem(req.header("origin"), req.header("host").value_or(""), auth_.open())) {
+    respond_error(ex, {403, "forbidden_origin", *problem});
+    return std::nullopt;
+  }
   auto result = auth_.authenticate(req.header("authorization"));
   if (auto* error = std::get_if<ApiError>(&result)) {
     respond_error(ex, *error);

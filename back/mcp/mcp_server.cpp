@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "back/api/origin.hpp"
 #include "back/mcp/json_rpc.hpp"
 #include "back/mcp/tool_catalog.hpp"
 #include "common/text/escape.hpp"
@@ -41,14 +42,6 @@ bool supported(std::string_view version) {
   return false;
 }
 
-bool lower_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
 // Whether an Accept header takes `type` (or any type).
 bool accepts(std::optional<std::string_view> accept, std::string_view type) {
   if (!accept) return false;
@@ -65,22 +58,6 @@ constexpr const char* kInstructions =
     "tail, pages).";
 
 }  // namespace
-
-bool same_origin(std::string_view origin, std::string_view host) {
-  const size_t scheme = origin.find("://");
-  if (scheme == std::string_view::npos) return false;
-  std::string_view authority = origin.substr(scheme + 3);
-  if (const size_t slash = authority.find('/'); slash != std::string_view::npos) authority = authority.substr(0, slash);
-  if (lower_equal(authority, host)) return true;
-  // The default port may be left out of one of them.
-  const std::string_view s = origin.substr(0, scheme);
-  const std::string_view port = lower_equal(s, "https") ? ":443" : ":80";
-  const auto strip = [port](std::string_view v) {
-    return v.size() > port.size() && v.substr(v.size() - port.size()) == port ? v.substr(0, v.size() - port.size())
-                                                                                : v;
-  };
-  return lower_equal(strip(authority), strip(host));
-}
 
 McpServer::McpServer(Tools::Parts parts, api::Metrics* metrics)
     : loop_(parts.loop), auth_(parts.auth), metrics_(metrics), tools_(parts) {}
@@ -106,14 +83,9 @@ void McpServer::respond_http_error(const std::shared_ptr<http::Exchange>& ex, co
 }
 
 std::optional<api::Caller> McpServer::admit(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
-  if (auto origin = req.header("origin")) {
-    if (!same_origin(*origin, req.header("host").value_or(""))) {
-      respond_http_error(ex, {403, "forbidden_origin",
-                              "Origin " + common::escape_controls(*origin) +
-                                  " is not this server's: /mcp answers pages of its own origin and clients "
-                                  "that send no Origin"});
-      return std::nullopt;
-    }
+  if (auto problem = api::origin_problem(req.header("origin"), req.header("host").value_or(""), auth_.open())) {
+    respond_http_error(ex, {403, "forbidden_origin", *problem});
+    return std::nullopt;
   }
   auto result = auth_.authenticate(req.header("authorization"));
   if (auto* error = std::get_if<api::ApiError>(&result)) {
@@ -138,7 +110,9 @@ void McpServer::post(http::Request& req, const std::shared_ptr<http::Exchange>& 
     return;
   }
   const auto& m = std::get<RpcMessage>(parsed);
-  const std::string session(req.header("mcp-session-id").value_or(""));
+  // Calls are named by who made them (token, session, request id): a
+  // client never cancels another's call, whatever ids they both use.
+  const std::string session = caller->name + "\n" + std::string(req.header("mcp-session-id").value_or(""));
   if (m.kind != RpcMessage::Kind::request) {
     // Notifications and responses need no answer but 202.
     if (m.method == "notifications/cancelled") cancelled(session, m.params);
@@ -229,19 +203,22 @@ void McpServer::cancelled(const std::string& session, const std::string& params)
   auto it = calls_.find(session + "\n" + std::string(simdjson::minify(id)));
   if (it == calls_.end()) return;
   if (auto call = it->second.lock()) {
-    spdlog::info("mcp: call {} cancelled by its client; what it waited for goes on", it->first.substr(session.size() + 1));
+    spdlog::info("mcp: call {} cancelled by its client; what it waited for goes on",
+                 it->first.substr(session.size() + 1));
     call->cancel();
   }
   calls_.erase(it);
 }
 
 void McpServer::remove(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
-  if (!admit(req, ex)) return;
-  const std::string session(req.header("mcp-session-id").value_or(""));
-  if (session.empty()) {
+  auto caller = admit(req, ex);
+  if (!caller) return;
+  const auto id = req.header("mcp-session-id");
+  if (!id || id->empty()) {
     respond_http_error(ex, {400, "bad_request", "DELETE /mcp ends a session: send its Mcp-Session-Id"});
     return;
   }
+  const std::string session = caller->name + "\n" + std::string(*id);
   const std::string prefix = session + "\n";
   for (auto it = calls_.begin(); it != calls_.end();) {
     if (it->first.compare(0, prefix.size(), prefix) == 0) {

@@ -53,13 +53,10 @@ class McpServer {
   const api::Authenticator& auth_;
   api::Metrics* metrics_;
   Tools tools_;
-  /// Calls in flight by session and request id, for notifications/cancelled.
+  /// Calls in flight by caller, session and request id, for
+  /// notifications/cancelled.
   std::map<std::string, std::weak_ptr<ToolCall>> calls_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
-
-/// Whether `origin` (an Origin header) names the same host and port as
-/// `host` (the Host header): what a page served by reship-back sends.
-bool same_origin(std::string_view origin, std::string_view host);
 
 }  // namespace reship::mcp

@@ -115,3 +115,42 @@ TEST_CASE("api auth: a token is checked against its SHA-256", "[unit]") {
   CHECK(auth.check_scope(caller, "all")->http_status == 403);
   CHECK(hex(api::sha256("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
+
+TEST_CASE("api auth: a web page of another site, or of a name pointed at loopback, may not deploy",
+          "[integration]") {
+  // The API is open (no tokens): only what the page's origin says keeps a
+  // site the developer visits from deploying through their browser.
+  BackFixture f(R"(
+[services.web]
+command = ["@helper", "sleep"]
+[scopes]
+platform = ["web"]
+[back]
+listen = @listen
+state_dir = "state"
+[builds]
+platform = ["true"]
+)");
+  f.start_supervisor();
+  f.start_back();
+  auto foreign = f.request("POST", "/api/v1/self/deploy", R"({"scope":"platform"})",
+                           "Origin: http://attacker.example\r\n");
+  CHECK(foreign.status == 403);
+  CHECK_THAT(foreign.body, Catch::Contains("forbidden_origin"));
+  // The request goes to a name the attacker pointed at 127.0.0.1: its Host
+  // and Origin agree, but the name is not a loopback one.
+  auto rebound = f.client();
+  REQUIRE(rebound.send("POST /api/v1/self/deploy HTTP/1.1\r\nHost: rebind.attacker.example:7070\r\n"
+                       "Origin: http://rebind.attacker.example:7070\r\nContent-Length: 2\r\n\r\n{}"));
+  auto r = rebound.read_response(10s);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 403);
+  // A page of its own loopback origin (a dashboard), and clients that send
+  // no Origin, are served; nothing was deployed before.
+  auto own = f.client();
+  REQUIRE(own.send("GET /api/v1/deploys HTTP/1.1\r\nHost: 127.0.0.1:7070\r\nOrigin: http://127.0.0.1:7070\r\n\r\n"));
+  auto mine = own.read_response(10s);
+  REQUIRE(mine.has_value());
+  CHECK(mine->status == 200);
+  CHECK_THAT(mine->body, Catch::Contains("\"deploys\":[]"));
+}

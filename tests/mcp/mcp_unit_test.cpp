@@ -9,7 +9,7 @@
 #include "back/engine/idempotency_keys.hpp"
 #include "back/mcp/json_rpc.hpp"
 #include "back/mcp/log_pages.hpp"
-#include "back/mcp/mcp_server.hpp"
+#include "back/api/origin.hpp"
 #include "back/store/deploy_store.hpp"
 #include "back/store/log_store.hpp"
 #include "common/time.hpp"
@@ -70,6 +70,9 @@ TEST_CASE("json-rpc: what is not a message gets the JSON-RPC error code that say
   CHECK(error(R"({"jsonrpc":"2.0","id":1})").code == rpc_code::invalid_request);
 }
 
+using reship::api::origin_problem;
+using reship::api::same_origin;
+
 TEST_CASE("origin: a page of the server's own origin passes, any other is foreign", "[unit]") {
   CHECK(same_origin("http://127.0.0.1:7070", "127.0.0.1:7070"));
   CHECK(same_origin("http://LOCALHOST:7070", "localhost:7070"));
@@ -79,6 +82,18 @@ TEST_CASE("origin: a page of the server's own origin passes, any other is foreig
   CHECK_FALSE(same_origin("http://127.0.0.1:7071", "127.0.0.1:7070"));
   CHECK_FALSE(same_origin("null", "127.0.0.1:7070"));
   CHECK_FALSE(same_origin("http://127.0.0.1:7070.attacker.example", "127.0.0.1:7070"));
+
+  // Clients that are not browsers send no Origin.
+  CHECK_FALSE(origin_problem(std::nullopt, "attacker.example", true));
+  CHECK_FALSE(origin_problem("http://127.0.0.1:7070", "127.0.0.1:7070", true));
+  CHECK_FALSE(origin_problem("http://localhost:7070", "localhost:7070", true));
+  CHECK_FALSE(origin_problem("http://[::1]:7070", "[::1]:7070", true));
+  // DNS rebinding: the attacker's name, pointed at 127.0.0.1, is its own
+  // origin; without tokens, only loopback names may come from a page.
+  CHECK(origin_problem("http://rebind.attacker.example:7070", "rebind.attacker.example:7070", true));
+  CHECK(origin_problem("http://127.0.0.1.attacker.example", "127.0.0.1.attacker.example", true));
+  CHECK_FALSE(origin_problem("https://reship.internal", "reship.internal", false));
+  CHECK(origin_problem("http://attacker.example", "reship.internal", false));
 }
 
 TEST_CASE("log pages: numbered lines within the budget, grep and tail, and where to go on", "[unit]") {
