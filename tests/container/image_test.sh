@@ -99,7 +99,7 @@ api() {
   in_netns "$container" curl "${args[@]}" "$@" "http://127.0.0.1:7070$path"
 }
 ps_json() { podman exec "$container" reship ps --json; }
-all_running() { ps_json 2>/dev/null | jq -e '[.services[] | select(.state == "running")] | length == 3' >/dev/null; }
+all_running() { ps_json 2>/dev/null | jq -e '(.services | length) > 0 and all(.services[]; .state == "running")' >/dev/null; }
 restarts() { podman inspect --format '{{.RestartCount}}' "$container"; }
 service_pid() { ps_json | jq -r --arg n "$1" '.services[] | select(.name == $n) | .pid'; }
 zombies() {
