@@ -8,10 +8,13 @@
 #include <sqlite3.h>
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <regex>
+#include <sstream>
 
 #include <simdjson.h>
 
@@ -308,6 +311,86 @@ TEST_CASE("back faults: a full state dir gives a clear error, no crash, nothing 
   CHECK(record.status == 200);
   CHECK_THAT(field(record.body, "errorSummary"), Catch::Contains("No space left on device"));
   CHECK(f.request("GET", "/healthz").status == 200);
+}
+
+namespace {
+
+// The seqs (SSE "id:" lines) of one deploy's events, from the stream that
+// ends after its deploy.done.
+std::vector<uint64_t> event_seqs(BackFixture& f, const std::string& id) {
+  auto r = f.request("GET", "/api/v1/events?since=0&deployId=" + id, "", "", 60s);
+  std::vector<uint64_t> seqs;
+  std::istringstream in(r.body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("id: ", 0) == 0) seqs.push_back(std::stoull(line.substr(4)));
+  }
+  return seqs;
+}
+
+}  // namespace
+
+TEST_CASE("back faults: seqs handed out while the disk is full are never handed out again after a crash",
+          "[integration][faults]") {
+  if (::geteuid() != 0) {
+    RESHIP_SKIP("mounting a small tmpfs needs root");
+  }
+  // 15,000 events: more than one block of reserved seqs, so numbering has
+  // to reserve more while the database cannot write.
+  // The build waits for the file "go" (in the workdir, not on the small
+  // disk): its deploy is recorded before the disk fills up.
+  BackFixture f(config(R"(platform = ["sh", "-c", "while [ ! -f go ]; do sleep 0.05; done; seq 15000"]
+other = ["true"])"));
+  const auto state = f.dir().path() / "state";
+  std::filesystem::create_directories(state);
+  if (::mount("tmpfs", state.c_str(), "tmpfs", 0, "size=4m") != 0) {
+    RESHIP_SKIP("cannot mount a tmpfs here");
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{state.string()};
+  // The logs on a disk of their own with room: the build's 15,000 lines
+  // become events, while the database (on the full one) cannot reserve
+  // seqs for them.
+  const auto logs = state / "logs";
+  std::filesystem::create_directories(logs);
+  REQUIRE(::mount("tmpfs", logs.c_str(), "tmpfs", 0, "size=64m") == 0);
+  Unmount unmount_logs{logs.string()};
+  f.start_supervisor();
+  f.start_back();
+  auto created = f.request("POST", "/api/v1/deploys", R"({"scope":"platform","mode":"build"})");
+  REQUIRE(created.status == 202);
+  const std::string before_id = field(created.body, "deployId");
+  // The disk fills up under the running reship-back.
+  {
+    std::ofstream filler(state / "filler", std::ios::binary);
+    const std::string block(64 * 1024, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size()))) {
+    }
+  }
+  f.dir().write("go", "");
+  auto answer = f.request("GET", "/api/v1/deploys/" + before_id + "?wait=60", "", "", 70s);
+  INFO(answer.body);
+  CHECK(field(answer.body, "status") == "succeeded");
+  CHECK_THAT(answer.body, Catch::Contains("\"durable\":false"));
+  const auto before = event_seqs(f, before_id);
+  REQUIRE_FALSE(before.empty());
+  const uint64_t last_before = *std::max_element(before.begin(), before.end());
+  std::cout << "full disk: deploy " << before_id << " published " << before.size() << " events, up to seq "
+            << last_before << "\n";
+  // A crash (no clean stop hands seqs back), room again, a new start.
+  f.back()->signal(SIGKILL);
+  REQUIRE(f.back()->wait(10s) == 128 + SIGKILL);
+  std::filesystem::remove(state / "filler");
+  f.start_back();
+  auto after = f.request("POST", "/api/v1/self/deploy", R"({"scope":"other","mode":"build"})", "", 30s);
+  INFO(after.body);
+  const auto seqs = event_seqs(f, field(after.body, "deployId"));
+  REQUIRE_FALSE(seqs.empty());
+  std::cout << "after the crash: the next deploy's events start at seq " << seqs.front() << "\n";
+  // A client resuming with Last-Event-ID = last_before misses none of them.
+  CHECK(*std::min_element(seqs.begin(), seqs.end()) > last_before);
+  CHECK(before.size() > 10'000);  // past the block reserved before the disk filled
 }
 
 TEST_CASE("back faults: a damaged database stops the start with exit 2 and advice", "[integration][faults]") {
