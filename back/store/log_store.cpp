@@ -143,7 +143,10 @@ common::Result<void> LogStore::prepare() {
   fs::create_directories(dir_, ec);
   if (ec) return common::Error{"cannot create " + dir_.string() + ": " + ec.message()};
   count_ = 0;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) count_ += entry.path().extension() == ".log";
+  // increment(ec), not ++: a readdir error is a message, never an exception.
+  fs::directory_iterator it(dir_, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) count_ += it->path().extension() == ".log";
+  if (ec) return common::Error{"cannot list " + dir_.string() + ": " + ec.message()};
   return {};
 }
 
