@@ -212,15 +212,23 @@ int run_deploys(CliContext& ctx, const std::string& status, const std::string& s
     std::printf("no deploys yet: start one with reship deploy\n");
     return kExitOk;
   }
-  Table table({"ID", "STATUS", "SCOPE", "MODE", "BY", "CREATED", "DURATION", "SUMMARY"});
+  // The lane column only where there are lanes ([lanes]; else every deploy is in "main").
+  bool lanes = false;
+  for (auto d : deploys) lanes = lanes || json_string(d, "lane") != "main";
+  Table table(lanes ? std::vector<std::string>{"ID", "STATUS", "LANE", "SCOPE", "MODE", "BY", "CREATED", "DURATION",
+                                               "SUMMARY"}
+                    : std::vector<std::string>{"ID", "STATUS", "SCOPE", "MODE", "BY", "CREATED", "DURATION", "SUMMARY"});
   for (auto d : deploys) {
     std::string summary = json_string(d, "errorSummary");
     summary = summary.substr(0, summary.find('\n'));
     if (summary.size() > 60) summary = summary.substr(0, 57) + "...";
     std::string created = json_string(d, "createdAt");
     if (created.size() >= 19) created = created.substr(0, 10) + " " + created.substr(11, 8);
-    table.add({json_string(d, "deployId"), json_string(d, "status"), json_string(d, "scope"), json_string(d, "mode"),
-               json_string(d, "requestedBy"), created, human_duration(json_int(d, "durationMs")), summary});
+    std::vector<std::string> row{json_string(d, "deployId"), json_string(d, "status"), json_string(d, "scope"),
+                                 json_string(d, "mode"),     json_string(d, "requestedBy"), created,
+                                 human_duration(json_int(d, "durationMs")), summary};
+    if (lanes) row.insert(row.begin() + 2, json_string(d, "lane"));
+    table.add(std::move(row));
   }
   std::printf("%s", table.render().c_str());
   return kExitOk;

@@ -96,6 +96,11 @@ TEST_CASE("api lanes: each lane's running and queued deploy, ?lane=, and a cance
   CHECK(cli.exit_code == 0);
   CHECK_THAT(cli.out, Catch::Contains(slow_id + " building"));
   CHECK_THAT(cli.out, Catch::Contains("builds at once: at most 2"));
+  auto listed = run_command({kCliBin, "--config", f.config_path(), "deploys", "--lane", "shop"}, 10s);
+  INFO(listed.out << listed.err);
+  CHECK(listed.exit_code == 0);
+  CHECK_THAT(listed.out, Catch::StartsWith("ID") && Catch::Contains("LANE") && Catch::Contains(shop_id));
+  CHECK_THAT(listed.out, !Catch::Contains(slow_id));
 
   // A cancel with a reason: kept in the record.
   auto cancelled = f.request("POST", "/api/v1/deploys/" + slow_id + "/cancel", R"({"reason":"wrong branch"})");
