@@ -158,7 +158,11 @@ class DeployService {
   /// Returns a warning when it could not apply.
   std::optional<std::string> cancel_running(const DeployRequest& request, const DeployQueue& queue,
                                             const DeployQueue::Decision& decision, const std::string& by_id);
-  DeployQueue& lane_queue(const std::string& lane) { return lanes_.at(lane); }
+  /// The lane's queue; a lane the config no longer has (a deploy queued
+  /// before a restart with another config) gets one of its own.
+  DeployQueue& lane_queue(const std::string& lane) {
+    return lanes_.try_emplace(lane, DeployQueue(config_.back.covers)).first->second;
+  }
   /// A deploy that restarts reship-back itself or edge runs alone.
   bool exclusive(const DeployRecord& record) const;
   /// The run is at the head of its lane: it asks for a build slot, and
