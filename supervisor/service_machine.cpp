@@ -1,3 +1,7 @@
+// The service lifecycle: the table of every (state, event) cell, the small
+// handlers its cells name, and the names of states, events and actions. Over
+// 400 lines because a table reads best whole, in one file.
+
 #include "supervisor/service_machine.hpp"
 
 #include <algorithm>
