@@ -33,6 +33,11 @@ common::Result<std::string> CliContext::socket_path() {
 
 void print_error(const std::string& message) { std::fprintf(stderr, "reship: %s\n", message.c_str()); }
 
+int fail(const std::string& message, int code) {
+  print_error(message);
+  return code;
+}
+
 std::string human_duration(int64_t ms) {
   if (ms < 1000) return std::to_string(ms) + " ms";
   if (ms < 60'000) {

@@ -36,6 +36,8 @@ class CliContext {
 
 /// Prints "reship: <message>" to stderr.
 void print_error(const std::string& message);
+/// print_error(), then `code`: what a command returns when it cannot go on.
+int fail(const std::string& message, int code = kExitUsage);
 
 /// "312 ms", "4.2 s", "3m12s", "2h5m" for how long something took or lasted.
 std::string human_duration(int64_t ms);

@@ -32,11 +32,6 @@ struct DeployOptions {
   bool json = false;
 };
 
-int fail(const std::string& message, int code = kExitUsage) {
-  print_error(message);
-  return code;
-}
-
 using Resend = BackClient::Resend;
 
 // Resolves "latest" to the newest deploy's id.

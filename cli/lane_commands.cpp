@@ -11,11 +11,6 @@ namespace {
 
 using Resend = BackClient::Resend;
 
-int fail(const std::string& message) {
-  print_error(message);
-  return kExitUsage;
-}
-
 // "d-… building", "d-… queued (waiting for build slot)", or "-".
 std::string deploy_cell(simdjson::dom::element lane, const char* key) {
   simdjson::dom::element d;

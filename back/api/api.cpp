@@ -14,6 +14,7 @@ Api::Api(Parts parts)
     : parts_(parts),
       auth_(parts.config.tokens),
       body_(parts.config, auth_, parts.deploys),
+      list_(parts.config, parts.deploys),
       started_ms_(common::monotonic_ms()), catch_up_(parts.loop) {
   using http::Exchange;
   using http::Request;
@@ -91,7 +92,7 @@ std::optional<Caller> Api::authenticate(http::Request& req, const std::shared_pt
 
 bool Api::valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex) {
   if (back::is_valid_deploy_id(id)) return true;
-  respond_error(ex, {404, "not_found", "no deploy with that id (ids look like d-20261122-120301-7f3a9c)"});
+  respond_error(ex, not_a_deploy_id());
   return false;
 }
 

@@ -8,6 +8,7 @@
 #include "back/api/auth.hpp"
 #include "back/api/catch_up_queue.hpp"
 #include "back/api/deploy_body.hpp"
+#include "back/api/deploy_list.hpp"
 #include "back/api/metrics.hpp"
 #include "back/api/router.hpp"
 #include "back/engine/deploy_service.hpp"
@@ -95,7 +96,6 @@ class Api {
   std::string deploy_json(const back::DeployRecord& record, bool coalesced, bool with_tail,
                           const std::vector<std::string>* warnings = nullptr);
   bool valid_id(const std::string& id, const std::shared_ptr<http::Exchange>& ex);
-  bool known_lane(const std::string& name) const;
   /// A live stream has ended: forget it (and now and then trim the heap).
   void stream_ended(uint64_t key);
   /// ?since=: nothing when absent; an error for what is not a seq this
@@ -105,6 +105,7 @@ class Api {
   Parts parts_;
   Authenticator auth_;
   DeployBody body_;
+  DeployList list_;
   Router router_;
   Metrics metrics_;
   int64_t started_ms_;

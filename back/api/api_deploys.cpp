@@ -165,11 +165,8 @@ void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>
   if (!authenticate(req, ex)) return;
   back::DeployStore::ListQuery query;
   if (auto status = req.query("status"); status && !status->empty()) {
-    query.status = back::parse_status(*status);
-    if (!query.status) {
-      respond_error(ex, {400, "bad_request",
-                         "unknown status \"" + std::string(*status) +
-                             "\"; statuses: queued, building, restarting, succeeded, failed, cancelled, interrupted"});
+    if (auto error = list_.read_status(*status, query)) {
+      respond_error(ex, *error);
       return;
     }
   }
@@ -189,38 +186,11 @@ void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>
     }
   }
   auto page = parts_.deploys.list(query);
-  if (query.lane && page.deploys.empty() && !known_lane(*query.lane)) {
-    std::string names;
-    for (const auto& lane : parts_.deploys.lanes()) names += (names.empty() ? "" : ", ") + lane.name;
-    respond_error(ex, {400, "unknown_lane", "unknown lane \"" + *query.lane + "\"; lanes: " + names});
+  if (auto error = list_.check_empty(query, page)) {
+    respond_error(ex, *error);
     return;
   }
-  // A scope that is not configured is most likely a typo, so say which
-  // scopes there are (unless deploys of it are on record: a scope since
-  // removed from the config still has its history).
-  if (query.scope && page.deploys.empty() && parts_.config.find_scope(*query.scope) == nullptr) {
-    respond_error(ex, {400, "unknown_scope",
-                       "unknown scope \"" + *query.scope + "\"; scopes: " + parts_.deploys.scope_list()});
-    return;
-  }
-  std::string body;
-  body.reserve(page.deploys.size() * 700 + 64);
-  body += "{\"deploys\":[";
-  for (size_t i = 0; i < page.deploys.size(); ++i) {
-    if (i > 0) body += ',';
-    body += back::record_json(page.deploys[i], {.durable = parts_.deploys.durable(page.deploys[i].id)});
-  }
-  body += "],\"next\":";
-  body += page.next ? "\"" + std::to_string(*page.next) + "\"" : "null";
-  body += '}';
-  respond_json(ex, 200, std::move(body));
-}
-
-bool Api::known_lane(const std::string& name) const {
-  for (const auto& lane : parts_.deploys.lanes()) {
-    if (lane.name == name) return true;
-  }
-  return false;
+  respond_json(ex, 200, list_.page_json(page));
 }
 
 void Api::get_deploy(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params) {

@@ -19,6 +19,10 @@ int http_status_of(back::Refusal::Reason reason) {
 
 }  // namespace
 
+ApiError not_a_deploy_id() {
+  return {404, "not_found", "no deploy with that id (ids look like d-20261122-120301-7f3a9c)"};
+}
+
 ApiError api_error(const back::Refusal& refusal) {
   return {http_status_of(refusal.reason), back::code_of(refusal.reason), refusal.message, refusal.deploy_id};
 }

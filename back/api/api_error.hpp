@@ -22,5 +22,7 @@ struct ApiError {
 
 /// How the API says an engine refusal (contract 3.1's table of statuses).
 ApiError api_error(const back::Refusal& refusal);
+/// What a text that cannot be a deploy id gets: 404, as an unknown id.
+ApiError not_a_deploy_id();
 
 }  // namespace reship::api

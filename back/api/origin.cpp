@@ -1,19 +1,10 @@
 #include "back/api/origin.hpp"
 
-#include <cctype>
-
+#include "back/http/request.hpp"
 #include "common/text/escape.hpp"
 
 namespace reship::api {
 namespace {
-
-bool lower_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 // The host of "HOST:PORT", "[::1]:PORT" or "HOST".
 std::string_view host_name(std::string_view authority) {
@@ -29,7 +20,7 @@ bool loopback_name(std::string_view host) {
   const std::string_view name = host_name(host);
   // 127.x.y.z as a literal: a DNS name that starts with "127." is not one.
   const bool ipv4_loopback = name.substr(0, 4) == "127." && name.find_first_not_of("0123456789.") == std::string_view::npos;
-  return lower_equal(name, "localhost") || name == "[::1]" || ipv4_loopback;
+  return http::equals_ignore_case(name, "localhost") || name == "[::1]" || ipv4_loopback;
 }
 
 }  // namespace
@@ -39,15 +30,15 @@ bool same_origin(std::string_view origin, std::string_view host) {
   if (scheme == std::string_view::npos) return false;
   std::string_view authority = origin.substr(scheme + 3);
   if (const size_t slash = authority.find('/'); slash != std::string_view::npos) authority = authority.substr(0, slash);
-  if (lower_equal(authority, host)) return true;
+  if (http::equals_ignore_case(authority, host)) return true;
   // The default port may be left out of one of them.
   const std::string_view s = origin.substr(0, scheme);
-  const std::string_view port = lower_equal(s, "https") ? ":443" : ":80";
+  const std::string_view port = http::equals_ignore_case(s, "https") ? ":443" : ":80";
   const auto strip = [port](std::string_view v) {
     return v.size() > port.size() && v.substr(v.size() - port.size()) == port ? v.substr(0, v.size() - port.size())
                                                                                 : v;
   };
-  return lower_equal(strip(authority), strip(host));
+  return http::equals_ignore_case(strip(authority), strip(host));
 }
 
 std::optional<std::string> origin_problem(std::optional<std::string_view> origin, std::string_view host,

@@ -67,7 +67,8 @@ void write_restart_done(common::JsonWriter& w, const ipc::RestartDone& d) {
 
 }  // namespace
 
-Tools::Tools(Parts parts) : parts_(parts), body_(parts.config, parts.auth, parts.deploys) {}
+Tools::Tools(Parts parts)
+    : parts_(parts), body_(parts.config, parts.auth, parts.deploys), list_(parts.config, parts.deploys) {}
 
 Tools::~Tools() = default;
 
@@ -161,12 +162,7 @@ void Tools::deploys(simdjson::dom::object args, const std::shared_ptr<ToolCall>&
   back::DeployStore::ListQuery query;
   query.limit = 10;
   if (auto status = string_arg(args, "status")) {
-    query.status = back::parse_status(*status);
-    if (!query.status) {
-      return call->finish(tool_error("unknown status \"" + *status +
-                                     "\"; statuses: queued, building, restarting, succeeded, failed, cancelled, "
-                                     "interrupted"));
-    }
+    if (auto error = list_.read_status(*status, query)) return call->finish(tool_error(error->message));
   }
   query.scope = string_arg(args, "scope");
   query.lane = string_arg(args, "lane");
@@ -182,27 +178,17 @@ void Tools::deploys(simdjson::dom::object args, const std::shared_ptr<ToolCall>&
     query.before = cursor;
   }
   auto page = parts_.deploys.list(query);
-  if (query.scope && page.deploys.empty() && parts_.config.find_scope(*query.scope) == nullptr) {
-    return call->finish(
-        tool_error("unknown scope \"" + *query.scope + "\"; scopes: " + parts_.deploys.scope_list()));
-  }
-  std::string structured = "{\"deploys\":[";
+  if (auto error = list_.check_empty(query, page)) return call->finish(tool_error(error->message));
   std::string text;
-  for (size_t i = 0; i < page.deploys.size(); ++i) {
-    const auto& r = page.deploys[i];
-    if (i > 0) structured += ',';
-    structured += back::record_json(r, {.durable = parts_.deploys.durable(r.id)});
+  for (const auto& r : page.deploys) {
     text += fmt::format("{} {} {} of {} at {}", r.id, back::status_name(r.status), back::mode_name(r.mode), r.scope,
                         common::iso8601_utc(r.created_at));
     if (r.error_summary) text += ": " + cut_line(*r.error_summary, 200);
     text += '\n';
   }
-  structured += "],\"next\":";
-  structured += page.next ? "\"" + std::to_string(*page.next) + "\"" : "null";
-  structured += '}';
   if (text.empty()) text = "no deploys\n";
   if (page.next) text += "more: call deploys with before=\"" + std::to_string(*page.next) + "\"\n";
-  call->finish({std::move(structured), std::move(text), false});
+  call->finish({list_.page_json(page), std::move(text), false});
 }
 
 void Tools::deploy_cancel(simdjson::dom::object args, const api::Caller& caller,
@@ -283,7 +269,7 @@ std::optional<std::string> Tools::deploy_id_arg(simdjson::dom::object args, cons
     return page.deploys.front().id;
   }
   if (!back::is_valid_deploy_id(*id)) {
-    call->finish(tool_error("no deploy with that id (ids look like d-20261122-120301-7f3a9c)"));
+    call->finish(tool_error(api::not_a_deploy_id().message));
     return std::nullopt;
   }
   return id;

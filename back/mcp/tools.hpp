@@ -7,6 +7,7 @@
 
 #include "back/api/auth.hpp"
 #include "back/api/deploy_body.hpp"
+#include "back/api/deploy_list.hpp"
 #include "back/engine/deploy_service.hpp"
 #include "back/engine/restarter.hpp"
 #include "back/mcp/log_pages.hpp"
@@ -67,6 +68,7 @@ class Tools {
 
   Parts parts_;
   api::DeployBody body_;
+  api::DeployList list_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
