@@ -53,14 +53,25 @@ int run_ps(CliContext& ctx, bool json) {
     std::printf("%s\n", ipc::encode_status_json(*status).c_str());
     return kExitOk;
   }
-  Table table({"SERVICE", "STATE", "READY", "PID", "UPTIME", "RESTARTS", "LAST EXIT"});
+  bool any_sockets = false;
+  for (const auto& s : status->services) any_sockets = any_sockets || !s.sockets.empty();
+  std::vector<std::string> columns{"SERVICE", "STATE", "READY", "PID", "UPTIME", "RESTARTS", "LAST EXIT"};
+  if (any_sockets) columns.emplace_back("LISTEN");
+  Table table(columns);
   for (const auto& s : status->services) {
     // What the service forked or daemonized, counted in its cgroup.
     std::string pid = s.pid ? std::to_string(*s.pid) : "-";
     if (s.extra_processes > 0) {
       pid += " (+" + std::to_string(s.extra_processes) + (s.extra_processes == 1 ? " process)" : " processes)");
     }
-    table.add({s.name, s.state, s.ready ? "yes" : "no", pid, s.pid ? human_duration(s.uptime_ms) : "-", std::to_string(s.restarts), last_exit_text(s)});
+    std::vector<std::string> row{s.name,      s.state, s.ready ? "yes" : "no", pid, s.pid ? human_duration(s.uptime_ms) : "-",
+                                 std::to_string(s.restarts), last_exit_text(s)};
+    if (any_sockets) {
+      std::string listen;
+      for (const auto& k : s.sockets) listen += (listen.empty() ? "" : " ") + k.bound;
+      row.push_back(listen.empty() ? "-" : listen);
+    }
+    table.add(row);
   }
   std::printf("reship-supervisor %s, pid %d, up %s\n\n%s", status->supervisor.version.c_str(),
               status->supervisor.pid, human_duration(status->supervisor.uptime_ms).c_str(), table.render().c_str());
@@ -85,8 +96,9 @@ void print_done(const ipc::RestartDone& d) {
   }
   if (d.ok) {
     std::string was = d.old_pid ? " (was " + std::to_string(*d.old_pid) + ")" : "";
-    std::printf("%-20s ok        pid %d%s in %s%s\n", d.service.c_str(), d.pid.value_or(0), was.c_str(),
-                human_duration(d.duration_ms).c_str(), d.killed ? ", SIGKILLed after its stop timeout" : "");
+    std::printf("%-20s ok        pid %d%s in %s%s%s\n", d.service.c_str(), d.pid.value_or(0), was.c_str(),
+                human_duration(d.duration_ms).c_str(), d.mode == "overlap" ? ", overlapping" : "",
+                d.killed ? ", SIGKILLed after its stop timeout" : "");
     return;
   }
   std::printf("%-20s FAILED    %s (after %s)\n", d.service.c_str(), d.error.c_str(),

@@ -74,6 +74,13 @@ void write_service_status(JsonWriter& w, const ServiceStatus& s) {
   w.field("name", s.name).field("state", s.state).field("pid", s.pid);
   w.field("uptimeMs", s.uptime_ms).field("restarts", s.restarts).field("ready", s.ready);
   if (s.extra_processes > 0) w.field("extraProcesses", s.extra_processes);
+  if (!s.sockets.empty()) {
+    w.key("sockets").begin_array();
+    for (const auto& k : s.sockets) {
+      w.begin_object().field("address", k.address).field("bound", k.bound).field("fd", k.fd).end_object();
+    }
+    w.end_array();
+  }
   w.key("lastExit");
   if (s.last_exit) {
     w.begin_object()
@@ -97,6 +104,14 @@ ServiceStatus read_service_status(simdjson::dom::object o) {
   s.restarts = f.integer("restarts").value_or(0);
   s.extra_processes = f.integer("extraProcesses").value_or(0);
   s.ready = f.boolean("ready").value_or(false);
+  if (auto sockets = f.array("sockets")) {
+    for (auto item : *sockets) {
+      if (!item.is_object()) continue;
+      JsonFields k(item.get_object());
+      s.sockets.push_back({std::string(k.string("address").value_or("")), std::string(k.string("bound").value_or("")),
+                           static_cast<int>(k.integer("fd").value_or(0))});
+    }
+  }
   if (auto last = f.object("lastExit")) {
     JsonFields l(*last);
     LastExit e;
@@ -144,6 +159,7 @@ struct Encoder {
     if (!r.exiting) w.field("oldPid", r.old_pid).field("durationMs", r.duration_ms).field("killed", r.killed);
     if (!r.ok) w.field("error", r.error);
     if (r.exiting) w.field("exiting", true);
+    if (!r.mode.empty()) w.field("mode", r.mode);
     if (!r.ok && !r.output.empty()) w.field("output", r.output);
   }
   void operator()(const RestartComplete& r) {
@@ -327,6 +343,7 @@ std::optional<Reply> decode_reply(simdjson::dom::parser& parser, std::string_vie
     r.killed = f.boolean("killed").value_or(false);
     r.exiting = f.boolean("exiting").value_or(false);
     r.output = std::string(f.string("output").value_or(""));
+    r.mode = std::string(f.string("mode").value_or(""));
     reply.body = std::move(r);
   } else if (type == "restart.complete") {
     reply.body = RestartComplete{f.boolean("ok").value_or(false), f.integer("durationMs").value_or(0)};

@@ -66,6 +66,13 @@ struct LastExit {
   std::string at;                     // ISO-8601
 };
 
+/// One of a service's listening sockets (`listen`, issue 18).
+struct ServiceSocket {
+  std::string address;  ///< as configured
+  std::string bound;    ///< as bound: the port the kernel picked for ":0"
+  int fd = 3;           ///< its number in the service's processes
+};
+
 struct ServiceStatus {
   std::string name;
   std::string state;
@@ -77,6 +84,7 @@ struct ServiceStatus {
   /// Processes of the service besides its main one (what it forked or
   /// daemonized), where the supervisor tracks it in a cgroup; 0 otherwise.
   int64_t extra_processes = 0;
+  std::vector<ServiceSocket> sockets;
 };
 
 struct SupervisorInfo {
@@ -112,6 +120,7 @@ struct RestartDone {
   bool killed = false;
   bool exiting = false;  // edge: the supervisor exits next
   std::string output;  // when !ok: the service's last output lines
+  std::string mode;    // "stop-first" or "overlap" (restart_mode); "" for edge
 };
 
 struct RestartComplete {

@@ -82,7 +82,7 @@ void NotifySocket::on_readable() {
       spdlog::warn("ignored a notify message on {} from uid {}", address_, cred ? static_cast<int>(cred->uid) : -1);
       continue;
     }
-    if (on_message_) on_message_(std::string_view(buf, static_cast<size_t>(n)));
+    if (on_message_) on_message_(std::string_view(buf, static_cast<size_t>(n)), cred->pid);
   }
 }
 

@@ -19,7 +19,8 @@ namespace reship::supervisor {
 /// checked against the uid the service runs as.
 class NotifySocket {
  public:
-  using MessageFn = std::function<void(std::string_view message)>;
+  /// The message and the pid that sent it.
+  using MessageFn = std::function<void(std::string_view message, pid_t sender)>;
 
   /// Binds "@reship/<supervisor pid>/<service>". `allowed_uid` is the uid the
   /// service runs as (root may always send).

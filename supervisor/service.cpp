@@ -31,7 +31,7 @@ std::string describe(const ActionList& actions) {
 Service::Service(ServiceContext& context, common::ServiceConfig config)
     : ctx_(context),
       config_(std::move(config)),
-      policy_{config_.restart},
+      policy_{config_.restart, config_.restart_mode == common::RestartMode::overlap},
       ready_timer_(context.loop),
       kill_timer_(context.loop),
       backoff_timer_(context.loop),
@@ -49,9 +49,11 @@ Service::Service(ServiceContext& context, common::ServiceConfig config)
 
 Service::~Service() {
   if (pid_ > 0) ctx_.reaper->unwatch(pid_);
+  if (predecessor_) ctx_.reaper->unwatch(predecessor_->pid());
+  for (const auto& r : retiring_) ctx_.reaper->unwatch(r->pid());
   // Only reached without a shutdown in tests or on a forced exit: never leave
-  // a child behind (the cgroup's destructor kills what is in it).
-  if (pgid_ > 0) ::kill(-pgid_, SIGKILL);
+  // a child behind (a cgroup's destructor kills what is in it).
+  kill_now();
 }
 
 ipc::ServiceStatus Service::status() const {
@@ -70,6 +72,10 @@ ipc::ServiceStatus Service::status() const {
   s.restarts = spawn_count_ > 0 ? spawn_count_ - 1 : 0;
   s.ready = ready();
   s.last_exit = last_exit_;
+  if (sockets_) {
+    int fd = 3;
+    for (const auto& socket : sockets_->sockets()) s.sockets.push_back({socket.address, socket.bound, fd++});
+  }
   return s;
 }
 
@@ -82,9 +88,12 @@ void Service::restart(RestartFn done) { dispatch({EventKind::restart, {.restart 
 
 void Service::kill_now() {
   if (pgid_ > 0) signal_tree(SIGKILL);
+  if (predecessor_) predecessor_->kill_now();
+  for (const auto& r : retiring_) r->kill_now();
 }
 
 void Service::check_group() {
+  prune_retiring();
   if (waits_for_group(machine_) && tree_empty()) dispatch({EventKind::group_empty});
 }
 
@@ -119,13 +128,16 @@ void Service::run(Input input) {
 }
 
 void Service::execute(Action action, const Transition& transition) {
+  if (restart_ && predecessor_ && (transition.next.overlapping || transition.actions.contains(Action::reinstate_predecessor))) {
+    restart_->old_serves_on = predecessor_->pid();
+  }
   switch (action) {
     case Action::add_start_waiter: start_waiters_.push_back(std::move(caller_.start)); return;
     case Action::answer_start_ready: caller_.start({true, pid_, "", ""}); return;
     case Action::refuse_start: caller_.start({false, std::nullopt, kShuttingDown, ""}); return;
     case Action::add_stop_waiter: stop_waiters_.push_back(std::move(caller_.stop)); return;
     case Action::answer_stop: caller_.stop(); return;
-    case Action::begin_restart: begin_restart(std::move(caller_.restart)); return;
+    case Action::begin_restart: begin_restart(std::move(caller_.restart), transition.next.overlapping); return;
     // The table joins only while restarting, and restart_ is then set.
     case Action::join_restart: restart_->waiters.push_back(std::move(caller_.restart)); return;
     case Action::refuse_restart: {
@@ -174,6 +186,9 @@ void Service::execute(Action action, const Transition& transition) {
       return;
     case Action::fail_start_exited: fail_start_after_output(exit_description_ + " before it was ready"); return;
     case Action::complete_stop_waiters: complete_stop_waiters(); return;
+    case Action::set_aside: set_aside(); return;
+    case Action::retire_predecessor: retire_predecessor(); return;
+    case Action::reinstate_predecessor: reinstate_predecessor(); return;
   }
 }
 
@@ -186,9 +201,10 @@ void Service::announce() {
 
 // ---- callers -------------------------------------------------------------------
 
-void Service::begin_restart(RestartFn done) {
-  restart_ = std::make_shared<Restart>(
-      Restart{monotonic_ms(), pid_ > 0 ? std::optional<int>(pid_) : std::nullopt, false, {std::move(done)}});
+void Service::begin_restart(RestartFn done, bool overlapping) {
+  restart_ = std::make_shared<Restart>(Restart{monotonic_ms(), pid_ > 0 ? std::optional<int>(pid_) : std::nullopt,
+                                               overlapping ? "overlap" : "stop-first", false, std::nullopt,
+                                               {std::move(done)}});
   // The next start's outcome ends the restart.
   start_waiters_.push_back(
       [this, restart = restart_](const StartOutcome& outcome) { finish_restart(*restart, outcome); });
@@ -202,8 +218,12 @@ void Service::finish_restart(Restart& restart, const StartOutcome& outcome) cons
   d.old_pid = restart.old_pid;
   d.duration_ms = monotonic_ms() - restart.started_ms;
   d.error = outcome.error;
+  if (!outcome.ok && restart.old_serves_on) {
+    d.error += "; the old process (pid " + std::to_string(*restart.old_serves_on) + ") serves on";
+  }
   d.killed = restart.killed;
   d.output = outcome.output;
+  d.mode = restart.mode;
   auto waiters = std::move(restart.waiters);
   for (auto& w : waiters) w(d);
 }
@@ -240,8 +260,14 @@ void Service::fail_start_after_output(const std::string& error) {
   });
 }
 
+// A stop is over when nothing of the service is left, what an overlap
+// retired included.
 void Service::complete_stop_waiters() {
   auto waiters = std::exchange(stop_waiters_, {});
+  if (!retiring_.empty()) {
+    for (auto& w : waiters) stop_waiters_after_retiring_.push_back(std::move(w));
+    return;
+  }
   for (auto& w : waiters) w();
 }
 

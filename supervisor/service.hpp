@@ -18,6 +18,8 @@
 #include "common/os/uv_handles.hpp"
 #include "ipc/messages.hpp"
 #include "supervisor/child_output.hpp"
+#include "supervisor/former_process.hpp"
+#include "supervisor/listen_sockets.hpp"
 #include "supervisor/notify_socket.hpp"
 #include "supervisor/output_tail.hpp"
 #include "supervisor/output_writer.hpp"
@@ -59,6 +61,11 @@ struct StartOutcome {
 /// SIGKILLs it after stop_timeout; a stop ends only when the tree is empty,
 /// so nothing the child left behind survives it (or holds its port when it
 /// starts again).
+///
+/// With `listen`, the service's sockets are the supervisor's (ListenSockets)
+/// and every start inherits them; with restart_mode = "overlap" a restart
+/// sets the running process aside (FormerProcess) and retires it once the
+/// new one is ready, or reinstates it if the new one fails.
 class Service {
  public:
   using StartFn = std::function<void(const StartOutcome&)>;
@@ -77,6 +84,8 @@ class Service {
   pid_t pid() const { return pid_; }
   bool ready() const { return announced_ == ServiceState::running; }
   ipc::ServiceStatus status() const;
+  /// Hands the service its bound sockets (before its first start).
+  void set_sockets(std::unique_ptr<ListenSockets> sockets) { sockets_ = std::move(sockets); }
 
   /// Starts the service if it is not running; `done` runs when this start is
   /// ready or has failed (at once when already running).
@@ -112,7 +121,10 @@ class Service {
   struct Restart {
     int64_t started_ms = 0;
     std::optional<int> old_pid;
+    const char* mode = "stop-first";
     bool killed = false;
+    // An overlap's new process failed while the old one still served.
+    std::optional<pid_t> old_serves_on;
     std::vector<RestartFn> waiters;
   };
 
@@ -121,7 +133,7 @@ class Service {
   void run(Input input);
   void execute(Action action, const Transition& transition);
   void announce();
-  void begin_restart(RestartFn done);
+  void begin_restart(RestartFn done, bool overlapping);
   void finish_restart(Restart& restart, const StartOutcome& outcome) const;
   void answer_start(const StartOutcome& outcome);
   void fail_start(const std::string& error);
@@ -141,6 +153,15 @@ class Service {
   bool tree_empty() const;
   void open_notify_socket();
   std::vector<std::string> child_environment() const;
+  void on_notify(std::string_view message, pid_t sender);
+
+  // Overlap restarts (service_overlap.cpp): the process set aside, retired, reinstated.
+  void set_aside();
+  void retire_predecessor();
+  void reinstate_predecessor();
+  void on_former_exit(pid_t pid, int status);
+  void prune_retiring();
+  void watch_exit(pid_t pid);
 
   ServiceContext& ctx_;
   common::ServiceConfig config_;
@@ -165,6 +186,12 @@ class Service {
   /// it, past setsid(), and is stopped with it. Made at its first start.
   std::unique_ptr<common::ProcessCgroup> cgroup_;
   bool cgroup_tried_ = false;
+  int cgroups_made_ = 0;  // an overlap needs a second: each gets a name of its own
+  std::unique_ptr<ListenSockets> sockets_;
+  // Overlap: the process set aside while its successor starts, and those
+  // retired since, until their trees are empty.
+  std::unique_ptr<FormerProcess> predecessor_;
+  std::list<std::unique_ptr<FormerProcess>> retiring_;
 
   int64_t spawned_ms_ = 0;
   int64_t spawn_count_ = 0;
@@ -173,6 +200,8 @@ class Service {
 
   std::vector<StartFn> start_waiters_;
   std::vector<StopFn> stop_waiters_;
+  // A stop that is over but for what was retired: answered once that is gone.
+  std::vector<StopFn> stop_waiters_after_retiring_;
   // Shared with its waiter among start_waiters_, which outlives it here when
   // a failed start's report waits for its output.
   std::shared_ptr<Restart> restart_;

@@ -39,6 +39,7 @@ const char* event_name(EventKind kind) {
     case EventKind::group_empty: return "group_empty";
     case EventKind::kill_timeout: return "kill_timeout";
     case EventKind::backoff_elapsed: return "backoff_elapsed";
+    case EventKind::predecessor_gone: return "predecessor_gone";
   }
   return "?";
 }
@@ -70,6 +71,9 @@ const char* action_name(Action action) {
     case fail_start_cannot_spawn: return "fail_start_cannot_spawn";
     case fail_start_exited: return "fail_start_exited";
     case complete_stop_waiters: return "complete_stop_waiters";
+    case set_aside: return "set_aside";
+    case retire_predecessor: return "retire_predecessor";
+    case reinstate_predecessor: return "reinstate_predecessor";
   }
   return "?";
 }
@@ -133,6 +137,15 @@ Transition finish_stop(Machine next, const Policy& policy, ActionList actions) {
     actions.push(complete_stop_waiters);
     return {next, actions};
   }
+  if (after == AfterStop::reinstate && next.overlapping) {
+    // The new process failed before it was ready; the old one never stopped.
+    next.overlapping = false;
+    next.state = ServiceState::running;
+    actions.push(reinstate_predecessor);
+    actions.push(announce_state);
+    actions.push(complete_start_waiters);
+    return {next, actions};
+  }
   if (after == AfterStop::respawn) {
     // A stop asked before a start or restart overrode it did happen: its
     // callers hear so before the service starts again.
@@ -141,7 +154,21 @@ Transition finish_stop(Machine next, const Policy& policy, ActionList actions) {
     actions.push(spawn);
     return {next, actions};
   }
-  return apply_policy(next, policy, after == AfterStop::policy_after_failed_start, actions);
+  const bool failed_start = after == AfterStop::policy_after_failed_start || after == AfterStop::reinstate;
+  return apply_policy(next, policy, failed_start, actions);
+}
+
+// What a start that fails before it is ready leads to: the policy, or back
+// to the process an overlap set aside.
+AfterStop after_failed_start(const Machine& m) {
+  return m.overlapping ? AfterStop::reinstate : AfterStop::policy_after_failed_start;
+}
+
+// A stop or shutdown during an overlap stops the process set aside as well.
+void retire_on_stop(Machine& next, ActionList& actions) {
+  if (!next.overlapping) return;
+  next.overlapping = false;
+  actions.push(retire_predecessor);
 }
 
 // The one place stopping is entered: from starting or running, by a request,
@@ -189,10 +216,11 @@ Transition answer_running(const Machine& m, const Event&, const Policy&) {
   return {m, {answer_start_ready}};
 }
 
+// After a failed overlap the process set aside serves on: it answers.
 Transition start_after_stop(const Machine& m, const Event&, const Policy&) {
   if (m.shutting_down) return {m, {refuse_start}};
   Machine next = m;
-  next.after_stop = AfterStop::respawn;
+  if (m.after_stop != AfterStop::reinstate) next.after_stop = AfterStop::respawn;
   return {next, {add_start_waiter}};
 }
 
@@ -217,8 +245,9 @@ Action fail_start_for_stop(const Machine& m) {
 Transition stop_starting(const Machine& m, const Event&, const Policy&) {
   Machine next = m;
   next.restarting = false;
-  return enter_stopping(next, AfterStop::stay_stopped, false,
-                        {add_stop_waiter, fail_start_for_stop(m), stop_readiness});
+  ActionList actions{add_stop_waiter, fail_start_for_stop(m), stop_readiness};
+  retire_on_stop(next, actions);
+  return enter_stopping(next, AfterStop::stay_stopped, false, actions);
 }
 
 Transition stop_running(const Machine& m, const Event&, const Policy&) {
@@ -230,7 +259,9 @@ Transition stop_again(const Machine& m, const Event&, const Policy&) {
   Machine next = m;
   next.after_stop = AfterStop::stay_stopped;
   next.restarting = false;
-  return {next, {add_stop_waiter, fail_start_for_stop(m)}};
+  ActionList actions{add_stop_waiter, fail_start_for_stop(m)};
+  retire_on_stop(next, actions);
+  return {next, actions};
 }
 
 Transition answer_stopped(const Machine& m, const Event&, const Policy&) {
@@ -253,9 +284,21 @@ Transition shut_down(const Machine& m, const Event& event, const Policy& policy)
 // restart: refused while shutting down, joined while one is in flight;
 // otherwise a stop with a respawn, or a start. It forgets past failures.
 
-Transition restart_starting_or_running(const Machine& m, const Event&, const Policy&) {
+// restart_mode = "overlap": the running process keeps serving while the new
+// one starts.
+Transition restart_overlapping(const Machine& m) {
+  Machine next = m;
+  next.restarting = true;
+  next.overlapping = true;
+  next.backoff.reset();
+  next.state = ServiceState::starting;
+  return {next, {begin_restart, set_aside, spawn}};
+}
+
+Transition restart_starting_or_running(const Machine& m, const Event&, const Policy& policy) {
   if (m.shutting_down) return {m, {refuse_restart}};
   if (m.restarting) return {m, {join_restart}};
+  if (policy.overlap && m.state == ServiceState::running) return restart_overlapping(m);
   Machine next = m;
   next.restarting = true;
   next.backoff.reset();
@@ -297,6 +340,13 @@ Transition cannot_start(const Machine& m, const Event&, const Policy& policy) {
   Machine next = m;
   next.restarting = false;
   ActionList actions{fail_start_cannot_spawn};
+  if (m.overlapping) {
+    next.overlapping = false;
+    next.state = ServiceState::running;
+    actions.push(reinstate_predecessor);
+    actions.push(announce_state);
+    return {next, actions};
+  }
   if (m.shutting_down || policy.restart == common::RestartPolicy::never) {
     next.state = m.shutting_down ? ServiceState::stopped : ServiceState::exited;
     actions.push(announce_state);
@@ -311,14 +361,19 @@ Transition become_ready(const Machine& m, const Event&, const Policy&) {
   Machine next = m;
   next.state = ServiceState::running;
   next.restarting = false;
-  return {next, {stop_readiness, announce_state, complete_start_waiters}};
+  ActionList actions{stop_readiness, announce_state, complete_start_waiters};
+  if (m.overlapping) {
+    next.overlapping = false;
+    actions.push(retire_predecessor);
+  }
+  return {next, actions};
 }
 
 // The error names the probe's last failure: said before the probe goes.
 Transition not_ready(const Machine& m, const Event&, const Policy&) {
   Machine next = m;
   next.restarting = false;
-  return enter_stopping(next, AfterStop::policy_after_failed_start, false, {fail_start_not_ready, stop_readiness});
+  return enter_stopping(next, after_failed_start(m), false, {fail_start_not_ready, stop_readiness});
 }
 
 // exits
@@ -328,7 +383,7 @@ Transition not_ready(const Machine& m, const Event&, const Policy&) {
 Transition exited_before_ready(const Machine& m, const Event& event, const Policy& policy) {
   Machine next = m;
   next.restarting = false;
-  return after_exit(next, event, policy, AfterStop::policy_after_failed_start, {stop_readiness, fail_start_exited});
+  return after_exit(next, event, policy, after_failed_start(m), {stop_readiness, fail_start_exited});
 }
 
 Transition exited_while_running(const Machine& m, const Event& event, const Policy& policy) {
@@ -358,6 +413,15 @@ Transition kill_after_timeout(const Machine& m, const Event&, const Policy& poli
   return {next, {kill_tree}};
 }
 
+// The runner has seen to its tree; there is nothing left to reinstate.
+Transition predecessor_exited(const Machine& m, const Event&, const Policy&) {
+  if (!m.overlapping) return {m, {}};
+  Machine next = m;
+  next.overlapping = false;
+  if (next.after_stop == AfterStop::reinstate) next.after_stop = AfterStop::policy_after_failed_start;
+  return {next, {}};
+}
+
 Transition start_after_backoff(const Machine& m, const Event&, const Policy&) {
   Machine next = m;
   next.state = ServiceState::starting;
@@ -370,93 +434,99 @@ Transition start_after_backoff(const Machine& m, const Event&, const Policy&) {
 constexpr Handler kTable[kServiceStates][kEventKinds] = {
   // starting: a start is under way, not ready yet
   {
-    /* start           */ join_start,
-    /* stop            */ stop_starting,
-    /* restart         */ restart_starting_or_running,
-    /* shutdown        */ shut_down<stop_starting>,
-    /* spawned         */ spawned_process,
-    /* spawn_failed    */ cannot_start,
-    /* ready           */ become_ready,
-    /* ready_timeout   */ not_ready,
-    /* main_exited     */ exited_before_ready,
-    /* group_empty     */ ignore,
-    /* kill_timeout    */ ignore,
-    /* backoff_elapsed */ ignore,
+    /* start            */ join_start,
+    /* stop             */ stop_starting,
+    /* restart          */ restart_starting_or_running,
+    /* shutdown         */ shut_down<stop_starting>,
+    /* spawned          */ spawned_process,
+    /* spawn_failed     */ cannot_start,
+    /* ready            */ become_ready,
+    /* ready_timeout    */ not_ready,
+    /* main_exited      */ exited_before_ready,
+    /* group_empty      */ ignore,
+    /* kill_timeout     */ ignore,
+    /* backoff_elapsed  */ ignore,
+    /* predecessor_gone */ predecessor_exited,
   },
   // running: started and ready
   {
-    /* start           */ answer_running,
-    /* stop            */ stop_running,
-    /* restart         */ restart_starting_or_running,
-    /* shutdown        */ shut_down<stop_running>,
-    /* spawned         */ ignore,
-    /* spawn_failed    */ ignore,
-    /* ready           */ ignore,
-    /* ready_timeout   */ ignore,
-    /* main_exited     */ exited_while_running,
-    /* group_empty     */ ignore,
-    /* kill_timeout    */ ignore,
-    /* backoff_elapsed */ ignore,
+    /* start            */ answer_running,
+    /* stop             */ stop_running,
+    /* restart          */ restart_starting_or_running,
+    /* shutdown         */ shut_down<stop_running>,
+    /* spawned          */ ignore,
+    /* spawn_failed     */ ignore,
+    /* ready            */ ignore,
+    /* ready_timeout    */ ignore,
+    /* main_exited      */ exited_while_running,
+    /* group_empty      */ ignore,
+    /* kill_timeout     */ ignore,
+    /* backoff_elapsed  */ ignore,
+    /* predecessor_gone */ predecessor_exited,
   },
   // stopping: the stop signal sent, waiting for the tree to empty
   {
-    /* start           */ start_after_stop,
-    /* stop            */ stop_again,
-    /* restart         */ restart_after_stop,
-    /* shutdown        */ shut_down<stop_again>,
-    /* spawned         */ ignore,
-    /* spawn_failed    */ ignore,
-    /* ready           */ ignore,
-    /* ready_timeout   */ ignore,
-    /* main_exited     */ exited_while_stopping,
-    /* group_empty     */ tree_gone,
-    /* kill_timeout    */ kill_after_timeout,
-    /* backoff_elapsed */ ignore,
+    /* start            */ start_after_stop,
+    /* stop             */ stop_again,
+    /* restart          */ restart_after_stop,
+    /* shutdown         */ shut_down<stop_again>,
+    /* spawned          */ ignore,
+    /* spawn_failed     */ ignore,
+    /* ready            */ ignore,
+    /* ready_timeout    */ ignore,
+    /* main_exited      */ exited_while_stopping,
+    /* group_empty      */ tree_gone,
+    /* kill_timeout     */ kill_after_timeout,
+    /* backoff_elapsed  */ ignore,
+    /* predecessor_gone */ predecessor_exited,
   },
   // exited: ended and its restart policy says not again
   {
-    /* start           */ start_now,
-    /* stop            */ answer_stopped,
-    /* restart         */ restart_now,
-    /* shutdown        */ shut_down<answer_stopped>,
-    /* spawned         */ ignore,
-    /* spawn_failed    */ ignore,
-    /* ready           */ ignore,
-    /* ready_timeout   */ ignore,
-    /* main_exited     */ ignore,
-    /* group_empty     */ ignore,
-    /* kill_timeout    */ ignore,
-    /* backoff_elapsed */ ignore,
+    /* start            */ start_now,
+    /* stop             */ answer_stopped,
+    /* restart          */ restart_now,
+    /* shutdown         */ shut_down<answer_stopped>,
+    /* spawned          */ ignore,
+    /* spawn_failed     */ ignore,
+    /* ready            */ ignore,
+    /* ready_timeout    */ ignore,
+    /* main_exited      */ ignore,
+    /* group_empty      */ ignore,
+    /* kill_timeout     */ ignore,
+    /* backoff_elapsed  */ ignore,
+    /* predecessor_gone */ predecessor_exited,
   },
   // backoff: waiting before the next start
   {
-    /* start           */ start_now,
-    /* stop            */ stop_backoff,
-    /* restart         */ restart_now,
-    /* shutdown        */ shut_down<stop_backoff>,
-    /* spawned         */ ignore,
-    /* spawn_failed    */ ignore,
-    /* ready           */ ignore,
-    /* ready_timeout   */ ignore,
-    /* main_exited     */ ignore,
-    /* group_empty     */ ignore,
-    /* kill_timeout    */ ignore,
-    /* backoff_elapsed */ start_after_backoff,
+    /* start            */ start_now,
+    /* stop             */ stop_backoff,
+    /* restart          */ restart_now,
+    /* shutdown         */ shut_down<stop_backoff>,
+    /* spawned          */ ignore,
+    /* spawn_failed     */ ignore,
+    /* ready            */ ignore,
+    /* ready_timeout    */ ignore,
+    /* main_exited      */ ignore,
+    /* group_empty      */ ignore,
+    /* kill_timeout     */ ignore,
+    /* backoff_elapsed  */ start_after_backoff,
+    /* predecessor_gone */ predecessor_exited,
   },
   // stopped: stopped by request (or never started)
   {
-    /* start           */ start_now,
-    /* stop            */ answer_stopped,
-    /* restart         */ restart_now,
-    /* shutdown        */ shut_down<answer_stopped>,
-    /* spawned         */ ignore,
-    /* spawn_failed    */ ignore,
-    /* ready           */ ignore,
-    /* ready_timeout   */ ignore,
-    /* main_exited     */ ignore,
-    /* group_empty     */ ignore,
-    /* kill_timeout    */ ignore,
-    /* backoff_elapsed */ ignore,
+    /* start            */ start_now,
+    /* stop             */ answer_stopped,
+    /* restart          */ restart_now,
+    /* shutdown         */ shut_down<answer_stopped>,
+    /* spawned          */ ignore,
+    /* spawn_failed     */ ignore,
+    /* ready            */ ignore,
+    /* ready_timeout    */ ignore,
+    /* main_exited      */ ignore,
+    /* group_empty      */ ignore,
+    /* kill_timeout     */ ignore,
+    /* backoff_elapsed  */ ignore,
+    /* predecessor_gone */ predecessor_exited,
   },
 };
 // clang-format on

@@ -31,8 +31,9 @@ enum class EventKind : uint8_t {
   group_empty,      ///< a reaping pass found nothing left of its tree
   kill_timeout,     ///< stop_timeout passed since the stop signal
   backoff_elapsed,  ///< the wait before the next start is over
+  predecessor_gone, ///< the process an overlap restart set aside exited by itself
 };
-inline constexpr size_t kEventKinds = 12;
+inline constexpr size_t kEventKinds = 13;
 const char* event_name(EventKind kind);
 
 /// What the runner saw when the main process exited.
@@ -57,6 +58,7 @@ enum class AfterStop : uint8_t {
   policy_after_failed_start,  ///< a start failed (exit before ready, ready_timeout): the policy decides, never "clean"
   respawn,                    ///< a start or a restart was asked for meanwhile
   stay_stopped,               ///< a stop was asked for
+  reinstate,                  ///< an overlap's new process failed: the one set aside serves on
 };
 
 /// Everything the table decides on. Outside `stopping`, after_stop is
@@ -68,6 +70,10 @@ struct Machine {
   bool killed = false;         ///< stopping: SIGKILL was sent
   bool shutting_down = false;  ///< the supervisor is exiting: it never starts again
   bool restarting = false;     ///< a restart's callers wait for the next start's outcome
+  /// An overlap restart set the running process aside: it serves on until
+  /// this start is ready (then it is retired) or fails (then it is
+  /// reinstated). Only in starting and stopping.
+  bool overlapping = false;
   bool exit_clean = false;     ///< how the last main process ended, for the restart policy
   common::Millis ran{0};       ///< how long it ran, for the backoff
   Backoff backoff;
@@ -77,6 +83,9 @@ struct Machine {
 /// The service's config as far as the table is concerned.
 struct Policy {
   common::RestartPolicy restart = common::RestartPolicy::always;
+  /// restart_mode = "overlap": a restart of a running service starts the new
+  /// process before it stops the old one.
+  bool overlap = false;
 };
 
 /// What the runner (Service) does for a transition, in the order listed.
@@ -105,9 +114,12 @@ enum class Action : uint8_t {
   fail_start_not_ready,      ///< the start's callers: "not ready within ..."
   fail_start_cannot_spawn,   ///< the start's callers: "cannot start: ..."
   fail_start_exited,         ///< the start's callers: "... before it was ready", once its output is in
-  complete_stop_waiters,     ///< the stop's callers: stopped
+  complete_stop_waiters,     ///< the stop's callers: stopped (once what was retired is gone too)
+  set_aside,                 ///< overlap: the running process becomes the predecessor, still serving
+  retire_predecessor,        ///< overlap: the stop signal to the predecessor's tree, SIGKILL after stop_timeout
+  reinstate_predecessor,     ///< overlap: the predecessor is the service's process again
 };
-inline constexpr size_t kActions = 25;
+inline constexpr size_t kActions = 28;
 const char* action_name(Action action);
 
 /// A short list of actions, in order.

@@ -37,14 +37,24 @@ std::vector<std::string> Service::child_environment() const {
 
 void Service::open_notify_socket() {
   const uid_t uid = user_ ? user_->uid : ::geteuid();
-  auto socket = NotifySocket::open(ctx_.loop, config_.name, uid, [this](std::string_view message) {
-    if (notify_says_ready(message)) dispatch({EventKind::ready});
-  });
+  auto socket = NotifySocket::open(ctx_.loop, config_.name, uid,
+                                  [this](std::string_view message, pid_t sender) { on_notify(message, sender); });
   if (socket) {
     notify_ = std::move(*socket);
   } else {
     user_error_ = socket.error().message;
   }
+}
+
+// During an overlap the old process shares the socket (and may say READY=1
+// again): only the new one's word counts.
+void Service::on_notify(std::string_view message, pid_t sender) {
+  if (!notify_says_ready(message)) return;
+  if (predecessor_ && predecessor_->owns(sender)) return;
+  for (const auto& r : retiring_) {
+    if (r->owns(sender)) return;
+  }
+  dispatch({EventKind::ready});
 }
 
 Event Service::spawn_failed(const std::string& error) {
@@ -70,8 +80,9 @@ Event Service::spawn() {
   }
   if (!cgroup_tried_) {
     cgroup_tried_ = true;
-    auto cgroup = common::ProcessCgroup::create(
-        "reship-service-" + std::to_string(::getpid()) + "-" + config_.name, 0);
+    std::string name = "reship-service-" + std::to_string(::getpid()) + "-" + config_.name;
+    if (cgroups_made_++ > 0) name += "-" + std::to_string(cgroups_made_);
+    auto cgroup = common::ProcessCgroup::create(name, 0);
     if (cgroup) {
       cgroup_ = std::move(*cgroup);
       spdlog::debug("{}: runs in {}", config_.name, cgroup_->describe());
@@ -79,8 +90,19 @@ Event Service::spawn() {
       spdlog::debug("{}: no cgroup ({}): followed by its process group", config_.name, cgroup.error().message);
     }
   }
-  common::SpawnRequest request{*program, config_.command, std::move(env), config_.cwd, out_pipe[1], err_pipe[1], user_};
+  common::SpawnRequest request;
+  request.program = *program;
+  request.argv = config_.command;
+  request.env = std::move(env);
+  request.cwd = config_.cwd;
+  request.stdout_fd = out_pipe[1];
+  request.stderr_fd = err_pipe[1];
+  request.user = user_;
   if (cgroup_) request.cgroup_procs_fd = cgroup_->procs_fd();
+  if (sockets_) {
+    request.listen_fds = sockets_->fds();
+    request.listen_fd_names.assign(request.listen_fds.size(), config_.name);
+  }
   auto pid = common::spawn_process(request);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -92,12 +114,16 @@ Event Service::spawn() {
   pid_ = pgid_ = *pid;
   spawned_ms_ = monotonic_ms();
   ++spawn_count_;
-  std::weak_ptr<bool> alive = alive_;
-  ctx_.reaper->watch(pid_, [this, alive](pid_t, int status) {
-    if (!alive.expired()) on_exit(status);
-  });
+  watch_exit(pid_);
   spdlog::info("{}: started, pid {}", config_.name, pid_);
   return EventKind::spawned;
+}
+
+void Service::watch_exit(pid_t pid) {
+  std::weak_ptr<bool> alive = alive_;
+  ctx_.reaper->watch(pid, [this, alive](pid_t, int status) {
+    if (!alive.expired()) on_exit(status);
+  });
 }
 
 void Service::relay_output(int fd, OutputWriter& writer, uint64_t generation) {

@@ -92,7 +92,7 @@ Supervisor::Supervisor(uv_loop_t* loop, common::Config config)
   context_.out = &out_;
   context_.err = &err_;
   // Children must not talk to whatever supervises this supervisor.
-  context_.base_env = common::current_environment({"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"});
+  context_.base_env = common::current_environment({"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"});
   common::set_env(context_.base_env, "RESHIP_SUPERVISOR_SOCKET", config_.supervisor.socket.string());
   context_.on_state_change = [this](const Service& s) { on_state_change(s); };
   for (const auto& sc : config_.services) services_.push_back(std::make_unique<Service>(context_, sc));
@@ -115,6 +115,16 @@ common::Result<void> Supervisor::start() {
   // that no service ever runs twice.
   if (const int killed = common::kill_processes_with_env(supervisor_tag()); killed > 0) {
     spdlog::warn("stopped {} process(es) left by a previous supervisor on this socket", killed);
+  }
+  // Bound once, for the supervisor's whole life, and after those leftovers
+  // are gone (they may hold them still).
+  for (auto& s : services_) {
+    if (s->config().listen.empty()) continue;
+    auto sockets = ListenSockets::bind(s->name(), s->config().listen);
+    if (!sockets) return sockets.error();
+    int fd = 3;
+    for (const auto& k : (*sockets)->sockets()) spdlog::info("{}: holds {} (its fd {})", s->name(), k.bound, fd++);
+    s->set_sockets(std::move(*sockets));
   }
   reaper_.on_pass([this] {
     for (auto& s : services_) s->check_group();

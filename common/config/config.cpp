@@ -26,6 +26,10 @@ bool ListenAddress::is_local() const {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+const char* restart_mode_name(RestartMode mode) {
+  return mode == RestartMode::overlap ? "overlap" : "stop-first";
+}
+
 const ServiceConfig* Config::find_service(std::string_view name) const {
   for (const auto& s : services) {
     if (s.name == name) return &s;

@@ -36,6 +36,27 @@ struct Readiness {
   std::string text;  // as written in the config, for messages
 };
 
+/// An address to listen on: a `[back] listen` entry ("HOST:PORT" or
+/// "unix:PATH") or a service's (`tcp://HOST:PORT` or "unix:PATH").
+struct ListenAddress {
+  bool is_unix = false;
+  std::string host;
+  int port = 0;
+  std::filesystem::path path;
+  std::string text;
+  int line = 0;  // in the config file, for messages
+
+  /// True for 127.0.0.0/8, ::1, "localhost" and Unix sockets.
+  bool is_local() const;
+};
+
+/// How a restart replaces a running process (issue 18).
+enum class RestartMode {
+  stop_first,  ///< stop the old process, then start the new
+  overlap,     ///< start the new, wait for its ready, then stop the old
+};
+const char* restart_mode_name(RestartMode mode);
+
 struct ServiceConfig {
   std::string name;
   std::vector<std::string> command;
@@ -50,6 +71,10 @@ struct ServiceConfig {
   /// User to run as ("" = the supervisor's own); the child drops to its uid,
   /// primary gid and supplementary groups before exec.
   std::string user;
+  /// Sockets the supervisor binds once and passes to every start as fds 3...
+  /// (LISTEN_FDS, sd_listen_fds(3)). A bound port never closes across restarts.
+  std::vector<ListenAddress> listen;
+  RestartMode restart_mode = RestartMode::stop_first;
 };
 
 struct SupervisorConfig {
@@ -59,19 +84,6 @@ struct SupervisorConfig {
   int self_restart_exit_code = 75;
   /// Uids allowed on the control socket besides root and the socket's owner.
   std::vector<uid_t> allow_uids;
-};
-
-/// One `[back] listen` entry: "HOST:PORT" or "unix:PATH".
-struct ListenAddress {
-  bool is_unix = false;
-  std::string host;
-  int port = 0;
-  std::filesystem::path path;
-  std::string text;
-  int line = 0;  // in the config file, for messages
-
-  /// True for 127.0.0.0/8, ::1, "localhost" and Unix sockets.
-  bool is_local() const;
 };
 
 struct BackConfig {

@@ -26,7 +26,8 @@ constexpr std::string_view kTopKeys[] = {"supervisor", "services", "scopes", "ba
 constexpr std::string_view kSupervisorKeys[] = {"socket", "socket_mode", "stop_timeout", "self_restart_exit_code",
                                                 "allow_uids"};
 constexpr std::string_view kServiceKeys[] = {"command",       "cwd",         "env",          "restart",   "ready",
-                                             "ready_timeout", "stop_signal", "stop_timeout", "autostart", "user"};
+                                             "ready_timeout", "stop_signal", "stop_timeout", "autostart", "user",
+                                             "listen",        "restart_mode"};
 constexpr std::string_view kBackKeys[] = {"listen",         "state_dir",     "workdir",        "service",
                                           "log_tail_bytes", "build_timeout", "covers",         "keep_logs",
                                           "header_timeout", "idle_timeout",  "max_connections", "build_memory_max",
@@ -328,6 +329,23 @@ class Loader {
     }
     std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [line, service] : ordered) config.services.push_back(std::move(service));
+    check_shared_sockets(config);
+  }
+
+  // Two services cannot both be handed the one socket.
+  void check_shared_sockets(const Config& config) {
+    for (size_t i = 0; i < config.services.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        for (const auto& a : config.services[i].listen) {
+          for (const auto& b : config.services[j].listen) {
+            if (same_address(a, b)) {
+              problem(a.line, "services." + config.services[i].name + ".listen: " + a.text +
+                                  " is already the socket of services." + config.services[j].name);
+            }
+          }
+        }
+      }
+    }
   }
 
   ServiceConfig load_service(const std::string& name, const toml::table& t, const SupervisorConfig& sup) {
@@ -390,7 +408,95 @@ class Loader {
     if (auto d = get_duration(t, "stop_timeout", table)) s.stop_timeout = *d;
     if (auto autostart = get_bool(t, "autostart", table)) s.autostart = *autostart;
     if (auto user = get_string(t, "user", table)) s.user = *user;
+    load_service_sockets(t, table, s);
     return s;
+  }
+
+  // listen and restart_mode (issue 18).
+  void load_service_sockets(const toml::table& t, const std::string& table, ServiceConfig& s) {
+    if (const toml::node* listen = t.get("listen")) {
+      if (auto entries = get_strings(*listen, table + ".listen", false)) {
+        for (size_t i = 0; i < entries->size(); ++i) {
+          const toml::node& item = *listen->as_array()->get(i);
+          auto address = parse_service_listen((*entries)[i]);
+          if (!address) {
+            problem(item, table + ".listen entry \"" + (*entries)[i] +
+                              "\" is not tcp://HOST:PORT or unix:PATH (HOST: an IP address or localhost, "
+                              "[...] around IPv6; PATH: under 108 bytes)");
+            continue;
+          }
+          address->line = line_of(item);
+          for (const auto& other : s.listen) {
+            if (same_address(other, *address)) problem(item, table + ".listen names " + address->text + " twice");
+          }
+          s.listen.push_back(std::move(*address));
+        }
+      }
+    }
+    if (auto mode = get_string(t, "restart_mode", table)) {
+      if (*mode == "stop-first") {
+        s.restart_mode = RestartMode::stop_first;
+      } else if (*mode == "overlap") {
+        s.restart_mode = RestartMode::overlap;
+        check_overlap_readiness(*t.get("restart_mode"), table, s);
+      } else {
+        problem(*t.get("restart_mode"),
+                table + ".restart_mode must be \"stop-first\" or \"overlap\" (got \"" + *mode + "\")");
+      }
+    }
+  }
+
+  // While both run, a probe of a shared socket may be answered by the old
+  // process: it would call the new one ready before it is.
+  void check_overlap_readiness(const toml::node& node, const std::string& table, const ServiceConfig& s) {
+    const Readiness& r = s.ready;
+    if (r.kind == Readiness::Kind::none) {
+      problem(node, table + ": restart_mode = \"overlap\" stops the old process once the new one is ready, so it "
+                           "needs a ready check: ready = \"notify\" (or a probe of an address only the new "
+                           "process serves)");
+      return;
+    }
+    if (r.kind != Readiness::Kind::tcp && r.kind != Readiness::Kind::http) return;
+    for (const auto& a : s.listen) {
+      if (!a.is_unix && a.port != 0 && a.port == r.port) {
+        problem(node, table + ": restart_mode = \"overlap\" with ready = \"" + r.text + "\" probes " + a.text +
+                          ", which the old process still serves during the overlap: use ready = \"notify\" (or "
+                          "probe an address only the new process serves)");
+        return;
+      }
+    }
+  }
+
+  static bool same_address(const ListenAddress& a, const ListenAddress& b) {
+    if (a.is_unix != b.is_unix) return false;
+    if (a.is_unix) return a.path == b.path;
+    return a.port != 0 && a.port == b.port && a.host == b.host;
+  }
+
+  // "tcp://127.0.0.1:3002", "tcp://[::1]:3002", "tcp://localhost:3002" (bound
+  // as 127.0.0.1: no resolver), "unix:run/web.sock" (relative to the config's
+  // folder). Port 0 lets the kernel pick one (reship ps shows it).
+  std::optional<ListenAddress> parse_service_listen(const std::string& text) const {
+    ListenAddress a;
+    a.text = text;
+    if (text.rfind("unix:", 0) == 0) {
+      if (text.size() <= 5) return std::nullopt;
+      a.is_unix = true;
+      a.path = resolve(text.substr(5));
+      if (a.path.string().size() >= 108) return std::nullopt;  // sun_path
+      return a;
+    }
+    if (text.rfind("tcp://", 0) != 0) return std::nullopt;
+    auto hp = split_host_port(text.substr(6));
+    if (!hp) return std::nullopt;
+    unsigned char buf[sizeof(in6_addr)];
+    if (hp->first != "localhost" && ::inet_pton(AF_INET, hp->first.c_str(), buf) != 1 &&
+        ::inet_pton(AF_INET6, hp->first.c_str(), buf) != 1) {
+      return std::nullopt;
+    }
+    a.host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
+    a.port = hp->second;
+    return a;
   }
 
   static std::optional<Readiness> parse_ready(const std::string& text) {

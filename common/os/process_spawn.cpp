@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 #include "common/config/config.hpp"
 
@@ -23,13 +24,14 @@ namespace reship::common {
 namespace {
 
 // Which step of the child's setup failed, sent back over the error pipe.
-enum class Step : int { session, cgroup, stdio, chdir, groups, gid, uid, exec };
+enum class Step : int { session, cgroup, stdio, sockets, chdir, groups, gid, uid, exec };
 
 const char* step_text(Step step) {
   switch (step) {
     case Step::session: return "cannot start a new session";
     case Step::cgroup: return "cannot join its cgroup";
     case Step::stdio: return "cannot set up stdin/stdout/stderr";
+    case Step::sockets: return "cannot hand down its listening sockets";
     case Step::chdir: return "cannot chdir to";
     case Step::groups: return "cannot set supplementary groups";
     case Step::gid: return "cannot set group id";
@@ -108,6 +110,10 @@ struct ChildPlan {
   const UserIdentity* user;
   int parent_death_signal;
   int cgroup_procs;
+  const int* listen_fds;
+  int* listen_scratch;  // room for listen_count descriptors
+  int listen_count;
+  char* listen_pid_digits;  // inside envp's "LISTEN_PID=", room for 20 digits
   pid_t parent;
   const int* reset_signals;
   int reset_count;
@@ -120,6 +126,30 @@ struct ChildPlan {
   plan.failed_errno = errno;
   plan.failed_step = static_cast<int>(step);
   _exit(127);
+}
+
+// Moves the sockets to 3, 4, ... (by way of descriptors above that range, so
+// that none is overwritten before it is moved) and writes the child's pid
+// into LISTEN_PID. Only system calls and stores: this runs between vfork()
+// and exec.
+void pass_listen_fds(ChildPlan& plan) {
+  const int first = 3;
+  for (int i = 0; i < plan.listen_count; ++i) {
+    plan.listen_scratch[i] = ::fcntl(plan.listen_fds[i], F_DUPFD_CLOEXEC, first + plan.listen_count);
+    if (plan.listen_scratch[i] < 0) child_fail(plan, Step::sockets);
+  }
+  // dup2 clears O_CLOEXEC on the new descriptors.
+  for (int i = 0; i < plan.listen_count; ++i) {
+    if (::dup2(plan.listen_scratch[i], first + i) < 0) child_fail(plan, Step::sockets);
+    ::close(plan.listen_scratch[i]);
+  }
+  char digits[20];
+  int n = 0;
+  for (unsigned long pid = static_cast<unsigned long>(::getpid()); pid > 0 || n == 0; pid /= 10) {
+    digits[n++] = static_cast<char>('0' + pid % 10);
+  }
+  for (int i = 0; i < n; ++i) plan.listen_pid_digits[i] = digits[n - 1 - i];
+  plan.listen_pid_digits[n] = '\0';
 }
 
 [[noreturn]] __attribute__((noinline)) void run_child(ChildPlan& plan) {
@@ -140,6 +170,7 @@ struct ChildPlan {
   // also call close_inherited_fds_on_exec() at start, for kernels before
   // 5.11 where this call fails.)
   (void)::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (plan.listen_count > 0) pass_listen_fds(plan);
   if (plan.cwd[0] != '\0' && ::chdir(plan.cwd) != 0) child_fail(plan, Step::chdir);
   if (plan.user != nullptr) {
     if (::setgroups(plan.user->groups.size(), plan.user->groups.data()) != 0) child_fail(plan, Step::groups);
@@ -179,9 +210,32 @@ Result<pid_t> spawn_process(const SpawnRequest& request) {
   std::vector<char*> argv;
   for (const auto& a : request.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<std::string> env = request.env;
+  // The child's pid goes into the room after "LISTEN_PID=" once it exists.
+  constexpr std::string_view kListenPid = "LISTEN_PID=";
+  if (!request.listen_fds.empty()) {
+    std::string names;
+    for (size_t i = 0; i < request.listen_fds.size(); ++i) {
+      if (i > 0) names += ':';
+      names += i < request.listen_fd_names.size() ? request.listen_fd_names[i] : "unknown";
+    }
+    set_env(env, "LISTEN_FDS", std::to_string(request.listen_fds.size()));
+    set_env(env, "LISTEN_FDNAMES", names);
+    set_env(env, "LISTEN_PID", std::string(20, '0'));
+  } else {
+    // Only a child that was handed sockets may see these (sd_listen_fds).
+    std::erase_if(env, [](const std::string& e) {
+      return e.rfind("LISTEN_FDS=", 0) == 0 || e.rfind("LISTEN_PID=", 0) == 0 || e.rfind("LISTEN_FDNAMES=", 0) == 0;
+    });
+  }
   std::vector<char*> envp;
-  for (const auto& e : request.env) envp.push_back(const_cast<char*>(e.c_str()));
+  char* listen_pid_digits = nullptr;
+  for (auto& e : env) {
+    envp.push_back(e.data());
+    if (e.rfind(kListenPid, 0) == 0) listen_pid_digits = e.data() + kListenPid.size();
+  }
   envp.push_back(nullptr);
+  std::vector<int> listen_scratch(request.listen_fds.size(), -1);
   const std::string cwd = request.cwd.string();
   const std::string& program = request.program.empty() ? request.argv.at(0) : request.program;
 
@@ -204,6 +258,10 @@ Result<pid_t> spawn_process(const SpawnRequest& request) {
   plan.err = request.stderr_fd >= 0 ? request.stderr_fd : dev_null;
   plan.user = request.user ? &*request.user : nullptr;
   plan.cgroup_procs = request.cgroup_procs_fd;
+  plan.listen_fds = request.listen_fds.data();
+  plan.listen_scratch = listen_scratch.data();
+  plan.listen_count = listen_pid_digits != nullptr ? static_cast<int>(request.listen_fds.size()) : 0;
+  plan.listen_pid_digits = listen_pid_digits;
   plan.parent_death_signal = request.parent_death_signal;
   plan.parent = ::getpid();
   plan.reset_signals = reset.data();

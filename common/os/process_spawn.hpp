@@ -50,6 +50,13 @@ struct SpawnRequest {
   /// A cgroup's cgroup.procs, open for writing (ProcessCgroup::procs_fd), or
   /// -1: the child joins that cgroup before it runs anything of its own.
   int cgroup_procs_fd = -1;
+  /// Listening sockets handed down by sd_listen_fds(3)'s protocol: they
+  /// become the child's fds 3, 4, ... in this order, and its environment gets
+  /// LISTEN_FDS, LISTEN_FDNAMES (one name each, joined by ':') and LISTEN_PID,
+  /// set to the child's own pid after the fork, as systemd does. The caller
+  /// keeps ownership.
+  std::vector<int> listen_fds;
+  std::vector<std::string> listen_fd_names;
 };
 
 /// Finds the program to run for `arg0`: a name with a '/' is taken relative to

@@ -85,6 +85,17 @@ std::optional<simdjson::dom::object> JsonFields::object(std::string_view key) {
   return o;
 }
 
+std::optional<simdjson::dom::array> JsonFields::array(std::string_view key) {
+  auto element = find(key);
+  if (!element || element->is_null()) return std::nullopt;
+  simdjson::dom::array a;
+  if (element->get_array().get(a)) {
+    fail("\"" + std::string(key) + "\" must be an array");
+    return std::nullopt;
+  }
+  return a;
+}
+
 void JsonFields::reject_unknown(std::initializer_list<std::string_view> known) {
   reject_unknown(std::span<const std::string_view>(known.begin(), known.size()));
 }

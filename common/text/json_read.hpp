@@ -36,6 +36,7 @@ class JsonFields {
   std::optional<int64_t> integer(std::string_view key);
   std::optional<std::vector<std::string_view>> strings(std::string_view key);
   std::optional<simdjson::dom::object> object(std::string_view key);
+  std::optional<simdjson::dom::array> array(std::string_view key);
   /// Records an error for every member not in `known`.
   void reject_unknown(std::initializer_list<std::string_view> known);
   void reject_unknown(std::span<const std::string_view> known);

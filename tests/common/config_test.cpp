@@ -382,3 +382,42 @@ TEST_CASE("config: [lanes] puts every scope in one lane, and says where one is i
   CHECK(only_problem(base + "[back]\nmax_parallel_builds = 0\n") ==
         "10: back.max_parallel_builds must be between 1 and 1024 (got 0)");
 }
+
+TEST_CASE("config: a service's listen sockets and restart_mode", "[unit]") {
+  const std::string svc = "[services.web]\ncommand = [\"web\"]\n";
+  auto loaded = load(svc + "listen = [\"tcp://127.0.0.1:3002\", \"tcp://[::1]:0\", \"unix:run/web.sock\", "
+                           "\"tcp://localhost:3003\"]\nrestart_mode = \"overlap\"\nready = \"notify\"\n");
+  INFO(Catch::Detail::stringify(problems(svc)));
+  REQUIRE(loaded.config);
+  const auto& web = loaded.config->services.at(0);
+  REQUIRE(web.listen.size() == 4);
+  CHECK((web.listen[0].host == "127.0.0.1" && web.listen[0].port == 3002 && !web.listen[0].is_unix));
+  CHECK((web.listen[1].host == "::1" && web.listen[1].port == 0));
+  CHECK((web.listen[2].is_unix && web.listen[2].path == "/etc/reship/run/web.sock"));
+  CHECK(web.listen[3].host == "127.0.0.1");  // bound without a resolver
+  CHECK(web.restart_mode == RestartMode::overlap);
+
+  auto plain = load(svc);
+  REQUIRE(plain.config);
+  CHECK(plain.config->services.at(0).listen.empty());
+  CHECK(plain.config->services.at(0).restart_mode == RestartMode::stop_first);
+
+  CHECK_THAT(only_problem(svc + "listen = [\"127.0.0.1:3002\"]\n"), Catch::Contains("is not tcp://HOST:PORT or unix:PATH"));
+  CHECK_THAT(only_problem(svc + "listen = [\"tcp://example.com:80\"]\n"), Catch::Contains("HOST: an IP address"));
+  CHECK_THAT(only_problem(svc + "listen = [\"tcp://127.0.0.1:99999\"]\n"), Catch::Contains("is not tcp://"));
+  CHECK_THAT(only_problem(svc + "listen = [\"unix:\"]\n"), Catch::Contains("is not tcp://"));
+  CHECK_THAT(only_problem(svc + "listen = [\"unix:/" + std::string(120, 'x') + "\"]\n"), Catch::Contains("under 108 bytes"));
+  CHECK_THAT(only_problem(svc + "listen = [\"tcp://127.0.0.1:1\", \"tcp://127.0.0.1:1\"]\n"), Catch::Contains("twice"));
+  CHECK_THAT(only_problem(svc + "restart_mode = \"blue-green\"\n"), Catch::Contains("\"stop-first\" or \"overlap\""));
+  // During an overlap the old process answers a probe of the shared port.
+  CHECK_THAT(only_problem(svc + "listen = [\"tcp://127.0.0.1:3002\"]\nready = \"http://127.0.0.1:3002/\"\n"
+                                "restart_mode = \"overlap\"\n"),
+             Catch::Contains("use ready = \"notify\""));
+  CHECK_THAT(only_problem(svc + "restart_mode = \"overlap\"\n"), Catch::Contains("needs a ready check"));
+  CHECK(problems(svc + "listen = [\"tcp://127.0.0.1:3002\"]\nready = \"http://127.0.0.1:4000/\"\n"
+                       "restart_mode = \"overlap\"\n")
+            .empty());
+  CHECK_THAT(only_problem(svc + "listen = [\"unix:a.sock\"]\n[services.api]\ncommand = [\"api\"]\n"
+                                "listen = [\"unix:./a.sock\"]\n"),
+             Catch::Contains("is already the socket of services.web"));
+}

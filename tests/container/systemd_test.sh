@@ -121,7 +121,7 @@ say "installed as the README says; enable --now returned in ${took} ms with ever
 podman exec -w / "$container" reship ps | sed 's/^/    /'
 
 # ---- STATUS= while activating ------------------------------------------------------
-in_root_shell -c 'sed -i "s|ready = \"tcp://127.0.0.1:7082\"|ready = \"tcp://127.0.0.1:7099\"|" /etc/reship/reship.toml'
+in_root_shell -c 'sed -i "s|ready = \"http://127.0.0.1:7082/healthz\"|ready = \"tcp://127.0.0.1:7099\"|" /etc/reship/reship.toml'
 podman exec "$container" systemctl restart --no-block reship-supervisor
 waiting_status() {
   [ "$(prop reship-supervisor ActiveState)" = activating ] &&
@@ -129,7 +129,7 @@ waiting_status() {
 }
 wait_for 20 "the unit activating, its STATUS= naming platform-back" waiting_status
 say "activating: STATUS=$(prop reship-supervisor StatusText)"
-in_root_shell -c 'sed -i "s|ready = \"tcp://127.0.0.1:7099\"|ready = \"tcp://127.0.0.1:7082\"|" /etc/reship/reship.toml'
+in_root_shell -c 'sed -i "s|ready = \"tcp://127.0.0.1:7099\"|ready = \"http://127.0.0.1:7082/healthz\"|" /etc/reship/reship.toml'
 podman exec "$container" systemctl restart reship-supervisor
 if ! is_active reship-supervisor || ! all_running; then fail "not back to active after the config was restored"; fi
 

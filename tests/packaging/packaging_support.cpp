@@ -60,6 +60,11 @@ void check_same_platform(const common::Config& variant, const common::Config& ex
     CHECK(v->stop_signal == e.stop_signal);
     CHECK(v->stop_timeout == e.stop_timeout);
     CHECK(v->autostart == e.autostart);
+    CHECK(v->restart_mode == e.restart_mode);
+    std::vector<std::string> listen, example_listen;
+    for (const auto& a : v->listen) listen.push_back(a.text);
+    for (const auto& a : e.listen) example_listen.push_back(a.text);
+    CHECK(listen == example_listen);
   }
   CHECK(variant.scopes == example.scopes);
   CHECK(variant.builds == example.builds);

@@ -31,6 +31,7 @@ struct Given {
   bool killed = false;
   bool shutting_down = false;
   bool restarting = false;
+  bool overlapping = false;
 
   Given main_gone() const {
     return with([](Given& g) { g.main_exited = true; });
@@ -43,6 +44,9 @@ struct Given {
   }
   Given mid_restart() const {
     return with([](Given& g) { g.restarting = true; });
+  }
+  Given overlap() const {
+    return with([](Given& g) { g.overlapping = true; });
   }
   template <typename F>
   Given with(F change) const {
@@ -60,23 +64,25 @@ Machine machine_of(const Given& g) {
   m.killed = g.killed;
   m.shutting_down = g.shutting_down;
   m.restarting = g.restarting;
+  m.overlapping = g.overlapping;
   return m;
 }
 
 Given given_of(const Machine& m) {
-  return {m.state, m.after_stop, m.main_exited, m.killed, m.shutting_down, m.restarting};
+  return {m.state, m.after_stop, m.main_exited, m.killed, m.shutting_down, m.restarting, m.overlapping};
 }
 
 bool operator==(const Given& a, const Given& b) {
   return a.state == b.state && a.after_stop == b.after_stop && a.main_exited == b.main_exited && a.killed == b.killed &&
-         a.shutting_down == b.shutting_down && a.restarting == b.restarting;
+         a.shutting_down == b.shutting_down && a.restarting == b.restarting && a.overlapping == b.overlapping;
 }
 
 std::string describe(const Given& g) {
   std::ostringstream out;
   out << state_name(g.state) << " after_stop=" << static_cast<int>(g.after_stop)
       << (g.main_exited ? " main_exited" : "") << (g.killed ? " killed" : "")
-      << (g.shutting_down ? " shutting_down" : "") << (g.restarting ? " restarting" : "");
+      << (g.shutting_down ? " shutting_down" : "") << (g.restarting ? " restarting" : "")
+      << (g.overlapping ? " overlapping" : "");
   return out.str();
 }
 
@@ -89,6 +95,7 @@ std::string describe(const ActionList& actions) {
 const Policy kAlways{RestartPolicy::always};
 const Policy kOnFailure{RestartPolicy::on_failure};
 const Policy kNever{RestartPolicy::never};
+const Policy kOverlap{RestartPolicy::always, true};
 
 // Exits: how it ended, how long it ran, whether its tree is empty.
 const Event kQuickCrash{E::main_exited, {false, 5ms, true}};
@@ -185,8 +192,56 @@ const std::vector<Row>& rows() {
       {"starting ignores backoff_elapsed",
        {S::starting}, E::backoff_elapsed, kAlways,
        {S::starting}, {}},
+      {"starting ignores predecessor_gone without an overlap",
+       {S::starting}, E::predecessor_gone, kAlways,
+       {S::starting}, {}},
+
+      // ---- starting, during an overlap restart: the old process serves on ----
+      {"overlap: ready retires the process set aside",
+       Given{S::starting}.mid_restart().overlap(), E::ready, kOverlap,
+       {S::running}, {stop_readiness, announce_state, complete_start_waiters, retire_predecessor}},
+      {"overlap: a ready_timeout stops the new process, to reinstate the old",
+       Given{S::starting}.mid_restart().overlap(), E::ready_timeout, kOverlap,
+       Given{S::stopping, After::reinstate}.overlap(),
+       {fail_start_not_ready, stop_readiness, announce_state, signal_stop, arm_kill_timer}},
+      {"overlap: an exit before ready reinstates the old process",
+       Given{S::starting}.mid_restart().overlap(), kQuickCrash, kOverlap,
+       {S::running},
+       {stop_readiness, fail_start_exited, forget_tree, reinstate_predecessor, announce_state, complete_start_waiters}},
+      {"overlap: an exit before ready that leaves a tree stops it first",
+       Given{S::starting}.mid_restart().overlap(), kCrashLeavingTree, kOverlap,
+       Given{S::stopping, After::reinstate}.main_gone().overlap(),
+       {stop_readiness, fail_start_exited, announce_state, signal_stop, arm_kill_timer}},
+      {"overlap: a failed spawn reinstates the old process",
+       Given{S::starting}.mid_restart().overlap(), E::spawn_failed, kOverlap,
+       {S::running}, {fail_start_cannot_spawn, reinstate_predecessor, announce_state}},
+      {"overlap: a stop stops both",
+       Given{S::starting}.mid_restart().overlap(), E::stop, kOverlap,
+       {S::stopping, After::stay_stopped},
+       {add_stop_waiter, fail_start_stopped, stop_readiness, retire_predecessor, announce_state, signal_stop,
+        arm_kill_timer}},
+      {"overlap: a shutdown stops both",
+       Given{S::starting}.mid_restart().overlap(), E::shutdown, kOverlap,
+       Given{S::stopping, After::stay_stopped}.shutting(),
+       {add_stop_waiter, fail_start_shutting_down, stop_readiness, retire_predecessor, announce_state, signal_stop,
+        arm_kill_timer}},
+      {"overlap: a restart joins the one in flight",
+       Given{S::starting}.mid_restart().overlap(), E::restart, kOverlap,
+       Given{S::starting}.mid_restart().overlap(), {join_restart}},
+      {"overlap: the old process gone, the start goes on alone",
+       Given{S::starting}.mid_restart().overlap(), E::predecessor_gone, kOverlap,
+       Given{S::starting}.mid_restart(), {}},
 
       // ---- running ----
+      {"overlap: a restart sets the running process aside and starts the new one",
+       {S::running}, E::restart, kOverlap,
+       Given{S::starting}.mid_restart().overlap(), {begin_restart, set_aside, spawn}},
+      {"overlap: a restart is refused while shutting down",
+       Given{S::running}.shutting(), E::restart, kOverlap,
+       Given{S::running}.shutting(), {refuse_restart}},
+      {"running ignores predecessor_gone",
+       {S::running}, E::predecessor_gone, kAlways,
+       {S::running}, {}},
       {"a start is answered at once",
        {S::running}, E::start, kAlways,
        {S::running}, {answer_start_ready}},
@@ -250,6 +305,24 @@ const std::vector<Row>& rows() {
        {S::running}, {}},
 
       // ---- stopping ----
+      {"stopping ignores predecessor_gone without an overlap",
+       {S::stopping, After::respawn}, E::predecessor_gone, kAlways,
+       {S::stopping, After::respawn}, {}},
+      {"overlap: the failed new process's tree empty, the old one is reinstated",
+       Given{S::stopping, After::reinstate}.main_gone().overlap(), E::group_empty, kOverlap,
+       {S::running}, {forget_tree, reinstate_predecessor, announce_state, complete_start_waiters}},
+      {"overlap: the old process gone too, the policy decides",
+       Given{S::stopping, After::reinstate}.overlap(), E::predecessor_gone, kOverlap,
+       {S::stopping, After::policy_after_failed_start}, {}},
+      {"overlap: a start waits for the old process to be reinstated",
+       Given{S::stopping, After::reinstate}.overlap(), E::start, kOverlap,
+       Given{S::stopping, After::reinstate}.overlap(), {add_start_waiter}},
+      {"overlap: a stop stops the old process too",
+       Given{S::stopping, After::reinstate}.overlap(), E::stop, kOverlap,
+       {S::stopping, After::stay_stopped}, {add_stop_waiter, fail_start_stopped, retire_predecessor}},
+      {"overlap: a restart starts another new process beside the old one",
+       Given{S::stopping, After::reinstate}.overlap(), E::restart, kOverlap,
+       Given{S::stopping, After::respawn}.mid_restart().overlap(), {begin_restart}},
       {"a start respawns once the tree is empty",
        {S::stopping, After::stay_stopped}, E::start, kAlways,
        {S::stopping, After::respawn}, {add_start_waiter}},
@@ -361,8 +434,8 @@ const std::vector<Row>& idle_rows() {
                      {refuse_restart}});
       out.push_back(
           {"a shutdown is answered at once", {state}, E::shutdown, kAlways, Given{after_stop}.shutting(), stop});
-      for (E event :
-           {E::spawned, E::spawn_failed, E::ready, E::ready_timeout, E::main_exited, E::group_empty, E::kill_timeout}) {
+      for (E event : {E::spawned, E::spawn_failed, E::ready, E::ready_timeout, E::main_exited, E::group_empty,
+                      E::kill_timeout, E::predecessor_gone}) {
         out.push_back({"ignored: no process", {state}, event, kAlways, {state}, {}});
       }
       if (backoff) {
@@ -453,6 +526,18 @@ TEST_CASE("service machine: every transition keeps the runner's rules", "[unit]"
     if (t.next.state != S::stopping) CHECK(t.next.after_stop == After::policy_after_exit);
     // Nothing starts once the supervisor is shutting down.
     if (before.shutting_down) CHECK_FALSE(a.contains(spawn));
+    // An overlap has two processes only while the new one starts (or is
+    // stopped after failing); the old one is retired or reinstated once.
+    if (t.next.overlapping) CHECK((t.next.state == S::starting || t.next.state == S::stopping));
+    if (a.contains(set_aside)) CHECK((!before.overlapping && t.next.overlapping));
+    if (a.contains(retire_predecessor) || a.contains(reinstate_predecessor)) {
+      CHECK((before.overlapping && !t.next.overlapping));
+      CHECK_FALSE((a.contains(retire_predecessor) && a.contains(reinstate_predecessor)));
+    }
+    if (a.contains(reinstate_predecessor)) CHECK(t.next.state == S::running);
+    if (before.overlapping && !t.next.overlapping && row.event.kind != E::predecessor_gone) {
+      CHECK((a.contains(retire_predecessor) || a.contains(reinstate_predecessor)));
+    }
   }
 }
 
@@ -520,6 +605,20 @@ TEST_CASE("service machine: a restart's life, from running to running", "[unit]"
   CHECK(t.next.state == S::running);
   CHECK_FALSE(t.next.restarting);
   CHECK(t.actions.contains(complete_start_waiters));
+}
+
+TEST_CASE("service machine: an overlap restart, from running to running, the old process stopped last", "[unit]") {
+  Machine m;
+  m.state = S::running;
+  Transition t = step(m, E::restart, kOverlap);
+  CHECK(t.actions == ActionList{begin_restart, set_aside, spawn});
+  t = step(t.next, E::spawned, kOverlap);
+  t = step(t.next, E::ready, kOverlap);
+  CHECK(t.next.state == S::running);
+  CHECK(t.actions.contains(retire_predecessor));
+  // A restart of a service that is not running has nothing to overlap.
+  m.state = S::exited;
+  CHECK(step(m, E::restart, kOverlap).actions == ActionList{begin_restart, spawn});
 }
 
 TEST_CASE("service machine: only a stop whose main process is gone waits for the group", "[unit]") {
