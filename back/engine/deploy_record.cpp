@@ -62,7 +62,7 @@ int http_status_of(DeployStatus status) {
 
 RestartEntry restart_entry(const ipc::RestartDone& done) {
   return RestartEntry{done.service, done.ok,     done.pid, done.duration_ms,
-                      done.error,   done.killed, done.ok ? std::string() : done.output};
+                      done.error,   done.killed, done.ok ? std::string() : done.output, done.mode};
 }
 
 std::string record_json(const DeployRecord& r, const RecordView& view) {
@@ -105,6 +105,7 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
     if (!e.ok) w.field("error", e.error);
     if (e.killed) w.field("killed", true);
     if (!e.output.empty()) w.field("output", e.output);
+    if (!e.mode.empty()) w.field("mode", e.mode);
     w.end_object();
   }
   w.end_array();

@@ -38,6 +38,8 @@ struct RestartEntry {
   bool killed = false;
   /// When !ok: the service's last output, as the supervisor sent it.
   std::string output;
+  /// "stop-first" or "overlap" (the service's restart_mode); "" when unknown.
+  std::string mode;
 };
 
 /// The entry a restart.done of the supervisor becomes.

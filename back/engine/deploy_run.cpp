@@ -222,7 +222,8 @@ void DeployRun::on_restart_done(const ipc::RestartDone& done) {
   record_.restarts.push_back(entry);
   if (done.ok) {
     note(done.service + " restarted: pid " + std::to_string(done.pid.value_or(0)) + " in " +
-         std::to_string(done.duration_ms) + " ms" + (done.killed ? " (SIGKILLed after its stop timeout)" : ""));
+         std::to_string(done.duration_ms) + " ms" + (done.mode == "overlap" ? " (overlapping the old one)" : "") +
+         (done.killed ? " (SIGKILLed after its stop timeout)" : ""));
   } else {
     note(done.service + " failed to restart: " + done.error);
     // The service's own last words, in the deploy's log as it printed them.

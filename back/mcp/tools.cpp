@@ -62,6 +62,7 @@ void write_restart_done(common::JsonWriter& w, const ipc::RestartDone& d) {
   if (!d.ok) w.field("error", d.error);
   if (d.killed) w.field("killed", true);
   if (!d.output.empty()) w.field("output", d.output);
+  if (!d.mode.empty()) w.field("mode", d.mode);
   w.end_object();
 }
 

@@ -105,6 +105,7 @@ std::string restarts_json(const std::vector<RestartEntry>& restarts) {
         .field("error", e.error)
         .field("killed", e.killed)
         .field("output", e.output)
+        .field("mode", e.mode)
         .end_object();
   }
   w.end_array();
@@ -204,6 +205,7 @@ DeployRecord read_record(sqlite3_stmt* s, simdjson::dom::parser& parser) {
         e.error = std::string(f.string("error").value_or(""));
         e.killed = f.boolean("killed").value_or(false);
         e.output = std::string(f.string("output").value_or(""));
+        e.mode = std::string(f.string("mode").value_or(""));
         r.restarts.push_back(std::move(e));
       }
     }

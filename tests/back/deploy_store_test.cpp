@@ -40,7 +40,7 @@ TEST_CASE("deploy store: a record round-trips with every field", "[unit]") {
   r.exit_code = 2;
   r.error_summary = "build failed: exited with code 2\nerror: x";
   r.restarts.push_back({"web", false, std::nullopt, 120, "exited with code 1 before it was ready", true,
-                        "TypeError: x is undefined\n    at main (/app/server.js:3:7)"});
+                        "TypeError: x is undefined\n    at main (/app/server.js:3:7)", "overlap"});
   diagnostics::Diagnostic d;
   d.tool = "tsc";
   d.file = "src/app.ts";
@@ -61,6 +61,7 @@ TEST_CASE("deploy store: a record round-trips with every field", "[unit]") {
   CHECK(back->restarts.at(0).killed);
   CHECK(back->restarts.at(0).error == r.restarts[0].error);
   CHECK(back->restarts.at(0).output == r.restarts[0].output);
+  CHECK(back->restarts.at(0).mode == "overlap");
   REQUIRE(back->diagnostics.size() == 1);
   CHECK(back->diagnostics[0].file == "src/app.ts");
   CHECK(back->diagnostics[0].line == 12);
