@@ -3,6 +3,7 @@
 // connection per request, while the service is restarted ten times. With
 // `listen` (either restart_mode) no request fails; without it, the same
 // restarts refuse connections, which is what shows this test can fail.
+// Below them, the protocol a service sees (fds, LISTEN_*) and a bind failure.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -12,6 +13,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,6 +22,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/binaries.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/supervisor_fixture.hpp"
 
@@ -221,4 +225,101 @@ TEST_CASE("zero downtime: the same restarts without listen refuse connections", 
                                          port);
   CHECK(out.modes == std::vector<std::string>(kRestarts, "stop-first"));
   CHECK(out.failed_during_restarts > 0);
+}
+
+TEST_CASE("listen: each start gets fds 3 and up with LISTEN_FDS, LISTEN_FDNAMES and its own LISTEN_PID",
+          "[integration]") {
+  // The shell is the service's process: $$ is the pid LISTEN_PID must name.
+  SupervisorFixture sup(R"([services.web]
+command = ["sh", "-c", "echo \"env $LISTEN_FDS $LISTEN_FDNAMES $LISTEN_PID $$\"; readlink /proc/$$/fd/3 /proc/$$/fd/4 | sed 's/:.*//; s/^/fd /'; exec sleep 60"]
+listen = ["tcp://127.0.0.1:0", "unix:run/web.sock"]
+[services.plain]
+command = ["sh", "-c", "echo \"plain [${LISTEN_FDS-}] [${LISTEN_PID-}]\"; exec sleep 60"]
+)");
+  sup.start();
+  REQUIRE(sup.wait_state("web", "running"));
+  const auto web = sup.service("web");
+  REQUIRE(web.pid);
+  const std::string expected = "env 2 web:web " + std::to_string(*web.pid) + " " + std::to_string(*web.pid);
+  CHECK(wait_until([&] { return sup.log().find(expected) != std::string::npos; }, 10s));
+  CHECK(wait_until([&] { return sup.log().find("fd socket\n") != std::string::npos; }, 10s));
+  CHECK(wait_until([&] { return sup.log().find("plain [] []") != std::string::npos; }, 10s));
+  INFO(sup.log());
+  REQUIRE(web.sockets.size() == 2);
+  CHECK(web.sockets[0].fd == 3);
+  CHECK(web.sockets[0].bound.rfind("tcp://127.0.0.1:", 0) == 0);
+  CHECK(web.sockets[0].bound != "tcp://127.0.0.1:0");
+  CHECK(web.sockets[1].fd == 4);
+  CHECK(web.sockets[1].bound == "unix:" + (sup.dir().path() / "run/web.sock").string());
+  CHECK(sup.service("plain").sockets.empty());
+
+  // The socket stays bound, by the supervisor, while the service is stopped.
+  auto stopped = sup.request(R"({"id":"s","op":"stop","services":["web"]})");
+  REQUIRE(sup.wait_state("web", "stopped"));
+  const int port = std::stoi(web.sockets[0].bound.substr(web.sockets[0].bound.rfind(':') + 1));
+  const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  CHECK(::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);  // waits in the backlog
+  ::close(probe);
+}
+
+TEST_CASE("listen: an address that cannot be bound stops the supervisor at start, naming service and address",
+          "[integration]") {
+  // Someone else holds the port.
+  const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(holder, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(holder, 1) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(holder, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string address = "tcp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  SupervisorFixture sup("[services.web]\ncommand = [\"sleep\", \"60\"]\nlisten = [\"" + address + "\"]\n");
+  ChildProcess daemon({kSupervisorBin, "--config", sup.config_path()}, (sup.dir().path() / "out.log").string());
+  CHECK(daemon.wait(10s) == 1);
+  const std::string out = read_file(sup.dir().path() / "out.log");
+  INFO(out);
+  CHECK_THAT(out, Catch::Contains("cannot listen on " + address + " for service web: Address already in use"));
+  CHECK_THAT(out, !Catch::Contains("web: started"));
+  ::close(holder);
+}
+
+TEST_CASE("overlap: a new process that fails leaves the old one serving, and the restart says so", "[integration]") {
+  const std::string app = RESHIP_EXAMPLE_APP_BIN;
+  SupervisorFixture sup("[services.web]\ncommand = [\"sh\", \"-c\", \"if [ -e broken ]; then echo 'cannot load the "
+                        "new config' >&2; exit 1; fi; exec " +
+                        app + " --name web\"]\nlisten = [\"tcp://127.0.0.1:0\"]\nrestart_mode = \"overlap\"\n"
+                              "ready = \"notify\"\n");
+  sup.start();
+  REQUIRE(sup.wait_state("web", "running"));
+  const auto before = sup.service("web");
+  const int port = std::stoi(before.sockets.at(0).bound.substr(before.sockets.at(0).bound.rfind(':') + 1));
+
+  std::ofstream(sup.dir().path() / "broken").put('\n');
+  auto replies = sup.request(R"({"id":"r","op":"restart","services":["web"]})", 30s);
+  const ipc::RestartDone* done = nullptr;
+  for (const auto& m : replies.messages) {
+    if (const auto* d = m.as<ipc::RestartDone>()) done = d;
+  }
+  REQUIRE(done != nullptr);
+  CHECK_FALSE(done->ok);
+  CHECK(done->mode == "overlap");
+  CHECK_THAT(done->error, Catch::Contains("exited with code 1 before it was ready"));
+  CHECK_THAT(done->error, Catch::Contains("the old process (pid " + std::to_string(*before.pid) + ") serves on"));
+  CHECK_THAT(done->output, Catch::Contains("cannot load the new config"));
+  const auto after = sup.service("web");
+  CHECK(after.state == "running");
+  CHECK(after.pid == before.pid);
+  CHECK(get_once(port));
+
+  // Fixed, the next restart replaces it.
+  std::filesystem::remove(sup.dir().path() / "broken");
+  replies = sup.request(R"({"id":"r2","op":"restart","services":["web"]})", 30s);
+  CHECK(sup.service("web").pid != before.pid);
+  CHECK(get_once(port));
 }
