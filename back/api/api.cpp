@@ -32,9 +32,13 @@ Api::Api(Parts parts)
   router_.add("GET", "/api/v1/events", [this](Request& r, const Ex& e, const Params&) { events(r, e); });
   router_.add("GET", "/api/v1/ws", [this](Request& r, const Ex& e, const Params&) { websocket(r, e); });
   router_.add("GET", "/api/v1/services", [this](Request& r, const Ex& e, const Params&) { services(r, e); });
+  router_.add("POST", "/api/v1/services/{name}/restart",
+              [this](Request& r, const Ex& e, const Params& p) { restart_service(r, e, p); });
   router_.add("GET", "/api/v1/lanes", [this](Request& r, const Ex& e, const Params&) { lanes(r, e); });
   router_.add("GET", "/healthz", [this](Request& r, const Ex& e, const Params&) { healthz(r, e); });
   router_.add("GET", "/metrics", [this](Request& r, const Ex& e, const Params&) { metrics(r, e); });
+  router_.add("GET", "/", [this](Request& r, const Ex& e, const Params&) { ui_file(r, e, "index.html"); });
+  router_.add("GET", "/ui/{file}", [this](Request& r, const Ex& e, const Params& p) { ui_file(r, e, p.at("file")); });
 }
 
 Api::~Api() {

@@ -83,8 +83,11 @@ class Api {
   // Routes (api_status.cpp).
   void services(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void lanes(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void restart_service(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params);
   void healthz(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void metrics(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  // The dashboard's files (api_ui.cpp).
+  void ui_file(http::Request& req, const std::shared_ptr<http::Exchange>& ex, std::string_view name);
 
   // Helpers shared by the routes.
   std::optional<Caller> authenticate(http::Request& req, const std::shared_ptr<http::Exchange>& ex);

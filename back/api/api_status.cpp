@@ -2,7 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
 #include "back/api/api.hpp"
+#include "common/text/escape.hpp"
 #include "common/text/json_writer.hpp"
 #include "common/time.hpp"
 #include "ipc/messages.hpp"
@@ -21,6 +26,65 @@ void Api::services(http::Request& req, const std::shared_ptr<http::Exchange>& ex
     }
     respond_json(ex, 200, ipc::encode_status_json(*status));
   });
+}
+
+void Api::restart_service(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params) {
+  auto caller = authenticate(req, ex);
+  if (!caller) return;
+  const std::string& name = params.at("name");
+  const auto& services = parts_.config.services;
+  if (std::none_of(services.begin(), services.end(), [&](const auto& s) { return s.name == name; })) {
+    std::string known;
+    for (const auto& s : services) known += (known.empty() ? "" : ", ") + s.name;
+    respond_error(ex, {404, "not_found", "no service \"" + common::escape_controls(name) + "\" (services: " + known + ")"});
+    return;
+  }
+  // reship-back itself restarts only as a deploy's last step, which answers
+  // its callers first (docs/http-api.md, Restarting itself).
+  if (name == parts_.config.back.service) {
+    respond_error(ex, {400, "bad_request",
+                       "reship-back's own service restarts through a deploy: POST /api/v1/deploys with a scope "
+                       "that lists it and mode restart"});
+    return;
+  }
+  // A token may restart a service of a scope it may deploy.
+  if (caller->token != nullptr) {
+    bool allowed = false;
+    for (const auto& scope : caller->token->scopes) {
+      const auto it = parts_.config.scopes.find(scope);
+      if (it != parts_.config.scopes.end() && std::find(it->second.begin(), it->second.end(), name) != it->second.end()) {
+        allowed = true;
+      }
+    }
+    if (!allowed) {
+      respond_error(ex, {403, "forbidden", "token \"" + caller->name + "\" may deploy no scope that lists service \"" +
+                                               name + "\""});
+      return;
+    }
+  }
+  spdlog::info("restart of service {} asked by {}", name, caller->name);
+  auto done = std::make_shared<std::optional<ipc::RestartDone>>();
+  std::weak_ptr<bool> alive = alive_;
+  back::Restarter::Handlers handlers;
+  handlers.on_done = [done](const ipc::RestartDone& d) { *done = d; };
+  handlers.on_complete = [this, alive, ex, done, name](const ipc::RestartComplete& complete) {
+    if (alive.expired()) return;
+    common::JsonWriter w;
+    w.begin_object().field("service", name);
+    const bool ok = complete.ok && done->has_value() && (*done)->ok;
+    w.field("ok", ok).field("durationMs", complete.duration_ms);
+    if (done->has_value()) {
+      w.field("pid", (*done)->pid).field("oldPid", (*done)->old_pid);
+      if (!(*done)->ok) w.field("error", (*done)->error);
+    }
+    w.end_object();
+    respond_json(ex, ok ? 200 : 500, std::move(w).str());
+  };
+  handlers.on_failure = [this, alive, ex](const common::Error& error) {
+    if (alive.expired()) return;
+    respond_error(ex, {503, "supervisor_unavailable", error.message});
+  };
+  parts_.supervisor.restart({name}, std::move(handlers));
 }
 
 void Api::lanes(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
