@@ -38,10 +38,10 @@ listen = @listen
 state_dir = "state"
 service = "reship-back"
 [builds]
-quick = ["sh", "-c", "printf '\\033[32mgreen\\033[0m plain\\n'; echo '<img src=x onerror=alert(1)><b>not bold</b>'; echo 'to stderr' >&2; for i in 1 2 3 4 5 6 7 8 9 10; do echo compiled $i; sleep 0.3; done"]
+quick = ["sh", "-c", "printf '\\033[32mgreen\\033[0m plain\\n'; echo '<img src=x onerror=alert(1)><b>not bold</b>'; echo 'to stderr' >&2; i=1; while [ $i -le 20 ]; do echo compiled $i; sleep 0.3; i=$((i+1)); done"]
 broken = ["sh", "-c", "echo 'src/app.ts(3,7): error TS2322: Type string is not assignable to type number.'; exit 2"]
 slow = ["sh", "-c", "i=0; while [ $i -lt 130 ]; do echo step $i; sleep 1; i=$((i+1)); done"]
-counted = ["sh", "-c", "i=1; while [ $i -le 400 ]; do echo count $i; i=$((i+1)); case $i in *0) sleep 0.1;; esac; done"]
+counted = ["sh", "-c", "i=1; while [ $i -le 400 ]; do echo count $i; i=$((i+1)); case $i in *0|*5) sleep 0.1;; esac; done"]
 big = ["@helper", "lines", "100000", "60"]
 [[tokens]]
 name = "dashboard"
