@@ -159,11 +159,22 @@ try {
   const rows = await page.$$eval('#log .row', (r) => r.length);
   console.log('measure: 100000-line log in the page in ' + rendered + ' ms (' + rows + ' rows in the DOM)');
   if (rows > 500) fail('the log is not virtualised: ' + rows + ' rows');
-  // Scrolling up pauses the auto-scroll; search finds a line far up.
-  await page.fill('#log-search', 'line 4242x');
+  // "/" focuses the search; it finds a line far up and scrolls to it.
+  await page.focus('#log');
+  await page.keyboard.press('/');
+  if ((await page.evaluate(() => document.activeElement.id)) !== 'log-search') fail('"/" does not focus the search');
+  await page.keyboard.type('line 4242x');
   await page.press('#log-search', 'Enter');
   await waitFor('the match shown', async () => (await page.$$eval('#log .row.current', (r) => r.map((x) => x.textContent))).some((t) => t.startsWith('line 4242x')));
   ok('search found line 4242 of 100,000 and scrolled to it');
+
+  // The chart: a line per scope, failures marked.
+  await page.goto(url + '/#/chart');
+  await page.waitForSelector('svg.chart circle', {timeout});
+  const lines = await page.$$eval('svg.chart polyline', (p) => p.length);
+  const failures = await page.$$eval('svg.chart circle.fail', (c) => c.length);
+  if (lines < 4 || failures < 2) fail(`the chart has ${lines} lines and ${failures} failures`);
+  ok(`the chart shows ${lines} scopes and ${failures} failed or cancelled deploys`);
 
   // The dashboard at phone width, dark.
   const phone = await browser.newContext({viewport: {width: 390, height: 800}, colorScheme: 'dark'});

@@ -93,7 +93,8 @@ TEST_CASE("ui: the dashboard in Chromium deploys, follows, resumes, cancels and 
         "ok: the failed deploy shows its diagnostic at src/app.ts:3", "ok: the cancel button cancelled",
         "ok: the cut stream resumed: 400 lines", "ok: the services view shows a new pid",
         "ok: the restart button of service web gave it a new pid", "measure: first load",
-        "measure: 100000-line log", "ok: no Content-Security-Policy violation"}) {
+        "measure: 100000-line log", "ok: search found line 4242", "ok: the chart shows",
+        "ok: no Content-Security-Policy violation"}) {
     CHECK_THAT(r.out, Catch::Contains(line));
   }
   CHECK_THAT(f.supervisor().log(), !Catch::Contains(kToken));
