@@ -36,7 +36,8 @@ void Api::restart_service(http::Request& req, const std::shared_ptr<http::Exchan
   if (std::none_of(services.begin(), services.end(), [&](const auto& s) { return s.name == name; })) {
     std::string known;
     for (const auto& s : services) known += (known.empty() ? "" : ", ") + s.name;
-    respond_error(ex, {404, "not_found", "no service \"" + common::escape_controls(name) + "\" (services: " + known + ")"});
+    respond_error(ex,
+                  {404, "not_found", "no service \"" + common::escape_controls(name) + "\" (services: " + known + ")"});
     return;
   }
   // reship-back itself restarts only as a deploy's last step, which answers
@@ -52,13 +53,14 @@ void Api::restart_service(http::Request& req, const std::shared_ptr<http::Exchan
     bool allowed = false;
     for (const auto& scope : caller->token->scopes) {
       const auto it = parts_.config.scopes.find(scope);
-      if (it != parts_.config.scopes.end() && std::find(it->second.begin(), it->second.end(), name) != it->second.end()) {
+      if (it != parts_.config.scopes.end() &&
+          std::find(it->second.begin(), it->second.end(), name) != it->second.end()) {
         allowed = true;
       }
     }
     if (!allowed) {
-      respond_error(ex, {403, "forbidden", "token \"" + caller->name + "\" may deploy no scope that lists service \"" +
-                                               name + "\""});
+      respond_error(ex, {403, "forbidden",
+                         "token \"" + caller->name + "\" may deploy no scope that lists service \"" + name + "\""});
       return;
     }
   }

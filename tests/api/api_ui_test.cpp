@@ -37,7 +37,8 @@ listen = @listen
 state_dir = "state"
 [[tokens]]
 name = "agent"
-sha256 = ")" + hex(api::sha256("agent-secret")) + R"("
+sha256 = ")" +
+         hex(api::sha256("agent-secret")) + R"("
 scopes = ["platform"]
 )";
 }
@@ -50,10 +51,10 @@ TEST_CASE("api ui: / and /ui/ files need no token and carry a strict policy", "[
   BackFixture f(config());
   f.start_back();
   size_t total = 0;
-  for (const auto& [path, type] : std::vector<std::pair<std::string, std::string>>{
-           {"/", "text/html; charset=utf-8"},
-           {"/ui/app.js", "text/javascript; charset=utf-8"},
-           {"/ui/app.css", "text/css; charset=utf-8"}}) {
+  for (const auto& [path, type] :
+       std::vector<std::pair<std::string, std::string>>{{"/", "text/html; charset=utf-8"},
+                                                        {"/ui/app.js", "text/javascript; charset=utf-8"},
+                                                        {"/ui/app.css", "text/css; charset=utf-8"}}) {
     INFO(path);
     auto r = f.request("GET", path);
     CHECK(r.status == 200);
@@ -78,8 +79,7 @@ TEST_CASE("api ui: / and /ui/ files need no token and carry a strict policy", "[
   CHECK(f.request("GET", "/api/v1/deploys").status == 401);
 }
 
-TEST_CASE("api ui: POST /services/{name}/restart restarts one service, within the token's scopes",
-          "[integration]") {
+TEST_CASE("api ui: POST /services/{name}/restart restarts one service, within the token's scopes", "[integration]") {
   BackFixture f(config());
   f.start_supervisor();
   f.start_back();

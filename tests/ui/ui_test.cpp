@@ -3,11 +3,11 @@
 // reship-supervisor with real builds: token, live log, failure, cancel, a
 // cut stream resumed, new pids after a restart, a 100,000-line log.
 
-#include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+
+#include <catch2/catch.hpp>
 
 #include "tests/support/back_fixture.hpp"
 #include "tests/support/binaries.hpp"
@@ -82,9 +82,8 @@ TEST_CASE("ui: the dashboard in Chromium deploys, follows, resumes, cancels and 
   std::string shots = f.dir().path().string();
   if (const char* env = std::getenv("RESHIP_UI_SCREENSHOTS")) shots = env;
   const auto script = std::filesystem::path(RESHIP_SOURCE_DIR) / "tests/ui/ui_browser.mjs";
-  auto r = run_command({"node", script.string(), "http://127.0.0.1:" + std::to_string(f.port()), kToken, shots,
-                        chromium()},
-                       280s);
+  auto r = run_command(
+      {"node", script.string(), "http://127.0.0.1:" + std::to_string(f.port()), kToken, shots, chromium()}, 280s);
   std::cout << r.out;  // what the browser saw, and the measures
   INFO(r.out << r.err << f.supervisor().log());
   CHECK(r.exit_code == 0);
@@ -92,9 +91,8 @@ TEST_CASE("ui: the dashboard in Chromium deploys, follows, resumes, cancels and 
        {"ok: the token opened the deploys view", "ok: log lines arrived live", "ok: the deploy succeeded",
         "ok: the failed deploy shows its diagnostic at src/app.ts:3", "ok: the cancel button cancelled",
         "ok: the cut stream resumed: 400 lines", "ok: the services view shows a new pid",
-        "ok: the restart button of service web gave it a new pid", "measure: first load",
-        "measure: 100000-line log", "ok: search found line 4242", "ok: the chart shows",
-        "ok: no Content-Security-Policy violation"}) {
+        "ok: the restart button of service web gave it a new pid", "measure: first load", "measure: 100000-line log",
+        "ok: search found line 4242", "ok: the chart shows", "ok: no Content-Security-Policy violation"}) {
     CHECK_THAT(r.out, Catch::Contains(line));
   }
   CHECK_THAT(f.supervisor().log(), !Catch::Contains(kToken));
