@@ -1169,6 +1169,365 @@ def w_read_path(ctx, res, back, records_made, rounds, seconds):
 
 
 # ---------------------------------------------------------------------------
+# 10 restart under load: one HTTP service (bench-listen-target, or its Node
+# twin under pm2) restarted while bench-restart-load sends it a fixed rate of
+# requests, a new connection each
+
+
+LISTEN_TARGET_JS = Path(__file__).resolve().parent / "listen_target.js"
+RELOAD_RATE = 500  # req/s: modest, so that load, service and supervisor share 2 cores without a queue
+
+
+def read_stamps(path):
+    """The lines "ready PID NS" and "exit PID NS" the service's processes
+    appended (NS: CLOCK_MONOTONIC, as time.monotonic_ns())."""
+    out = []
+    try:
+        text = Path(path).read_text()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in ("ready", "exit"):
+            out.append((parts[0], int(parts[1]), int(parts[2])))
+    return out
+
+
+def pid_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            s = f.read()
+        return s[s.rfind(")") + 2] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+class Unsupported(Exception):
+    """This build of the tool cannot run the configuration (the row says why)."""
+
+
+class Reloadable:
+    """What the tools of workload 10 share: one service `web` answering HTTP
+    on self.port, its processes stamping self.stamps, restarted by
+    restart_argv()."""
+
+    label = "?"
+
+    def reload_init(self, port):
+        self.port = port
+        self.stamps = self.dir / "web.stamps"
+        self.target = self.ctx.helper("bench-listen-target")
+
+    def serving_pid(self):
+        """The newest process that said ready and has not exited."""
+        stamps = read_stamps(self.stamps)
+        exited = {pid for what, pid, _ in stamps if what == "exit"}
+        ready = [pid for what, pid, _ in stamps if what == "ready" and pid not in exited and pid_alive(pid)]
+        return ready[-1] if ready else None
+
+    def wait_serving(self, timeout=30):
+        wait_for(lambda: self.serving_pid() is not None and port_open(self.port), timeout,
+                 f"{self.label}: the service to answer on port {self.port}")
+
+    def restart_argv(self):
+        raise NotImplementedError
+
+    def restart_once(self):
+        """Restarts the service and returns (t0, t1): from just before the
+        restart command to the moment a new process was ready and the old
+        one had exited, whichever came last (the services' own stamps)."""
+        old = self.serving_pid()
+        if old is None:
+            raise RuntimeError(f"{self.label}: no process is serving")
+        t0 = time.monotonic_ns()
+        r = run(self.restart_argv(), env=self.env(), timeout=120, check=False)
+        if r.returncode != 0:
+            raise RuntimeError(f"{self.label}: the restart command exited {r.returncode}: "
+                               f"{(r.stderr or r.stdout).strip()[-300:]}")
+
+        def state():
+            stamps = read_stamps(self.stamps)
+            new = [ns for what, pid, ns in stamps if what == "ready" and pid != old and ns >= t0]
+            gone = [ns for what, pid, ns in stamps if what == "exit" and pid == old]
+            return new, gone
+
+        def done():
+            new, gone = state()
+            return bool(new) and (bool(gone) or not pid_alive(old))
+
+        wait_for(done, 30, f"{self.label}: a new process ready and the old one ({old}) gone")
+        new, gone = state()
+        # An old process killed without its exit stamp: the moment it was seen gone.
+        t_gone = gone[0] if gone else time.monotonic_ns()
+        return t0, max(new[0], t_gone)
+
+
+class ReshipReload(Reloadable, Reship):
+    """reship-supervisor running `web`: with `listen` and restart_mode
+    "overlap", with `listen` and the default "stop-first", or without
+    `listen` (the service binds the port itself)."""
+
+    LABELS = {"overlap": "reship overlap", "stop-first": "reship stop-first", "none": "reship without listen"}
+
+    def __init__(self, ctx, mode, port):
+        self.mode = mode
+        super().__init__(ctx, 1, label=f"-reload-{mode}")
+        self.label = self.LABELS[mode]
+        self.reload_init(port)
+
+    def start(self):
+        argv = [self.target, "--stamp", str(self.stamps)]
+        if self.mode == "none":
+            argv += ["--port", str(self.port)]
+        lines = ["[supervisor]", 'socket = "run/supervisor.sock"', "", "[services.web]",
+                 "command = " + json.dumps(argv), 'ready = "notify"']
+        if self.mode != "none":
+            lines.append(f'listen = ["tcp://127.0.0.1:{self.port}"]')
+        if self.mode == "overlap":
+            lines.append('restart_mode = "overlap"')
+        self.conf = self.dir / "reship.toml"
+        self.conf.write_text("\n".join(lines) + "\n")
+        check = run([self.ctx.supervisor, "--check", "--config", self.conf], check=False)
+        if check.returncode != 0:
+            # "PATH:LINE: unknown key "listen" in [services.web] (known: …)"
+            why = ((check.stdout + check.stderr).strip().splitlines() or [f"exit {check.returncode}"])[0]
+            why = re.sub(r"^.*?\.toml:\d+: ", "", why)
+            why = re.sub(r" \(known: .*\)$", "", why)
+            raise Unsupported(f"this reship-supervisor rejects the config: {why}")
+        self.proc = self.ctx.start([self.ctx.supervisor, "--config", self.conf], self.dir.name, cwd=self.dir,
+                                   stdout_path=self.dir / "supervisor.log")
+        self.ctx.stoppers.append(self.stop)
+
+    def restart_argv(self):
+        return [self.ctx.cli, "--config", self.conf, "restart", "web"]
+
+
+class S6Reload(Reloadable, S6):
+    """s6-svscan over two services: an s6-fdholder-daemon, which holds the
+    listening socket (bound once by `bench-listen-target --socketbinder` and
+    stored with s6-fdholder-store), and `web`, whose ./run retrieves it with
+    s6-fdholder-retrieve (it arrives as stdin). s6-svc -r restarts `web`:
+    SIGTERM, and once it is dead, ./run again; meanwhile connections wait in
+    the held socket's backlog."""
+
+    label = "s6 + s6-fdholder"
+
+    def __init__(self, ctx, port):
+        super().__init__(ctx, 1, label="-reload")
+        self.reload_init(port)
+        self.fdsock = self.dir / "fdholder.sock"
+        self.fdid = f"tcp:127.0.0.1:{port}"
+
+    def start(self):
+        rules = self.dir / "rules"
+        me = rules / "uid" / str(os.getuid())
+        (me / "env").mkdir(parents=True)
+        (me / "allow").touch()
+        (me / "env" / "S6_FDHOLDER_STORE_REGEX").write_text("^tcp:\n")
+        (me / "env" / "S6_FDHOLDER_RETRIEVE_REGEX").write_text("^tcp:\n")
+        (me / "env" / "S6_FDHOLDER_LIST").write_text("1\n")
+        scan = self.dir / "scan"
+        holder = scan / "fdholder"
+        holder.mkdir(parents=True)
+        write_script(holder / "run", f"exec s6-fdholder-daemon -1 -i {rules} {self.fdsock}")
+        (holder / "notification-fd").write_text("1\n")
+        web = scan / "web"
+        web.mkdir()
+        (web / "down").touch()  # started once the socket is stored
+        write_script(web / "run", f"exec s6-fdholder-retrieve {self.fdsock} {self.fdid} "
+                                  f"{self.target} --fd 0 --stamp {self.stamps} --notify-fd 3")
+        (web / "notification-fd").write_text("3\n")
+        self.web_dir = web
+        self.proc = self.ctx.start(["s6-svscan", scan], self.dir.name, cwd=self.dir)
+        self.ctx.stoppers.append(self.stop)
+        wait_for(lambda: run(["s6-fdholder-list", self.fdsock], check=False, timeout=10).returncode == 0, 30,
+                 "s6-fdholder-daemon to answer")
+        run([self.target, "--socketbinder", self.port, "s6-fdholder-store", self.fdsock, self.fdid])
+        run(["s6-svc", "-u", web])
+
+    def dirs(self):
+        return [str(self.dir / "scan" / "fdholder"), str(self.web_dir)]
+
+    def restart_argv(self):
+        return ["s6-svc", "-r", self.web_dir]
+
+
+class Pm2Reload(Reloadable, Pm2):
+    """pm2 in cluster mode, one instance of listen_target.js: the cluster
+    master (pm2's daemon) holds the port; `pm2 reload web` starts a new
+    worker, waits for its process.send('ready') (wait_ready), then stops the
+    old one (SIGINT)."""
+
+    label = "pm2 cluster reload"
+
+    def __init__(self, ctx, port):
+        super().__init__(ctx, 1, label="-reload")
+        self.reload_init(port)
+
+    def start(self):
+        app = {"name": "web", "script": str(LISTEN_TARGET_JS), "args": [str(self.port), str(self.stamps)],
+               "cwd": str(self.dir), "exec_mode": "cluster", "instances": 1, "wait_ready": True,
+               "listen_timeout": 10000, "kill_timeout": 5000, "autorestart": True}
+        eco = self.dir / "ecosystem.json"
+        eco.write_text(json.dumps({"apps": [app]}, indent=1))
+        self.ctx.stoppers.append(self.stop)
+        run([self.ctx.pm2, "start", eco], env=self.env(), timeout=300)
+
+    def restart_argv(self):
+        return [self.ctx.pm2, "reload", "web"]
+
+
+def write_script(path, line):
+    path.write_text("#!/bin/sh\n" + line + "\n")
+    path.chmod(0o755)
+
+
+def reload_services(ctx, tools):
+    """The services of workload 10 that can run here, started and answering."""
+    wanted = []
+    if "reship" in tools:
+        wanted += [("overlap", lambda p: ReshipReload(ctx, "overlap", p)),
+                   ("stop-first", lambda p: ReshipReload(ctx, "stop-first", p)),
+                   ("none", lambda p: ReshipReload(ctx, "none", p))]
+    if "s6" in tools:
+        missing = [exe for exe in ("s6-fdholder-daemon", "s6-fdholder-store", "s6-fdholder-retrieve",
+                                   "s6-fdholder-list") if not shutil.which(exe)]
+        if missing:
+            ctx.notes.append(f"restart under load: s6 skipped, {missing[0]} not found")
+        else:
+            wanted.append(("s6", lambda p: S6Reload(ctx, p)))
+    if "pm2" in tools:
+        if shutil.which("node"):
+            wanted.append(("pm2", lambda p: Pm2Reload(ctx, p)))
+        else:
+            ctx.notes.append("restart under load: pm2 skipped, node not found")
+    started, unsupported = [], {}
+    for key, make in wanted:
+        svc = make(free_port())
+        try:
+            svc.start()
+            svc.wait_serving()
+            started.append(svc)
+        except Unsupported as e:
+            log(f"{svc.label}: {e}")
+            unsupported[svc.label] = str(e)
+        except Exception as e:
+            log(f"{svc.label}: did not start: {e}")
+            unsupported[svc.label] = f"did not start: {e}"
+            svc.stop()
+            if svc.stop in ctx.stoppers:
+                ctx.stoppers.remove(svc.stop)
+    return started, unsupported
+
+
+def reload_segment(ctx, svc, restarts, rate, steady_s):
+    """One load run against svc: steady_s of steady state, then `restarts`
+    restarts, each followed by steady_s again. Returns bench-restart-load's
+    summary and the restart windows."""
+    lg = subprocess.Popen([ctx.helper("bench-restart-load"), "--port", str(svc.port), "--rate", str(rate),
+                           "--max-seconds", "110"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True)
+    ctx.procs.append(lg)
+    first = lg.stdout.readline().split()
+    if len(first) != 2 or first[0] != "ready":
+        raise RuntimeError(f"bench-restart-load did not start: {first} {lg.stderr.read()[-500:]}")
+    windows = []
+    try:
+        # Steady state is measured time, not a wait for an event: the load
+        # runs on its own schedule meanwhile. s6-supervise restarts at once
+        # only a service that has been ready for 1 s, hence at least 1.1 s.
+        time.sleep(steady_s)
+        for _ in range(restarts):
+            t0, t1 = svc.restart_once()
+            windows.append((t0, t1))
+            lg.stdin.write(f"window {t0} {t1}\n")
+            lg.stdin.flush()
+            time.sleep(steady_s)
+    finally:
+        try:
+            lg.stdin.write("stop\n")
+            lg.stdin.flush()
+        except OSError:
+            pass
+        out, err = lg.communicate(timeout=60)
+    if lg.returncode != 0:
+        raise RuntimeError(f"bench-restart-load exited {lg.returncode}: {err.strip()[-500:]}")
+    svc.segments = getattr(svc, "segments", 0) + 1
+    (svc.dir / f"load-{svc.segments}.json").write_text(" ".join(first) + "\n" + out)  # for a look with --keep
+    return json.loads(out.strip().splitlines()[-1]), windows
+
+
+def w_restart_under_load(ctx, res, tools, rounds, per_round, rate, steady_s):
+    restarts = rounds * per_round
+    fail = res.row("w10fail", "10 restart under load",
+                   f"failed requests (refused, reset, timed out, non-2xx) over {restarts} restarts, "
+                   f"{rate} req/s, a new connection each (n: requests sent)", "",
+                   target=("0", lambda m, r: m == 0))
+    during = res.row("w10p99r", "10 restart under load",
+                     "p99 latency of the requests scheduled during a restart (from the scheduled time)", "ms")
+    steady = res.row("w10p99s", "10 restart under load", "p99 latency, steady state (between the restarts)", "ms")
+    took = res.row("w10took", "10 restart under load",
+                   "restart: the command → a new process ready and the old one gone", "ms")
+    for r in (fail, during, steady, took):
+        r.ratio_of = "reship overlap"
+    services, unsupported = reload_services(ctx, tools)
+    for label, why in unsupported.items():
+        fail.add(label, [])
+        fail.notes[label] = f"not run: {why}"
+    acc = {s.label: {"sent": 0, "failed": 0, "kinds": {}, "during": [], "steady": [], "late": 0, "took": []}
+           for s in services}
+    try:
+        for rnd in range(rounds):
+            for svc in rotate(services, rnd):
+                log(f"10: {svc.label}, round {rnd + 1} of {rounds}: {per_round} restarts at {rate} req/s")
+                a = acc[svc.label]
+                try:
+                    summary, windows = reload_segment(ctx, svc, per_round, rate, steady_s)
+                except Exception as e:
+                    log(f"{svc.label}: {e}")
+                    fail.notes[svc.label] = f"failed: {e}"
+                    a["broken"] = True
+                    continue
+                a["sent"] += summary["sent"]
+                a["failed"] += summary["failed"]
+                for k in ("refused", "reset", "timeout", "non2xx", "other", "client"):
+                    a["kinds"][k] = a["kinds"].get(k, 0) + summary[k]
+                a["during"] += summary["during"]["ms"]
+                a["steady"] += summary["steady"]["ms"]
+                a["late"] += summary["late"]
+                a["took"] += [(t1 - t0) / 1e6 for t0, t1 in windows]
+    finally:
+        for svc in services:
+            svc.stop()
+            if svc.stop in ctx.stoppers:
+                ctx.stoppers.remove(svc.stop)
+    for svc in services:
+        a = acc[svc.label]
+        if not a["sent"]:
+            fail.add(svc.label, [])
+            continue
+        fail.add(svc.label, a["failed"])
+        fail.counts[svc.label] = a["sent"]
+        words = {"refused": "refused", "reset": "reset or closed unanswered", "timeout": "unanswered in 5 s",
+                 "non2xx": "non-2xx", "other": "other socket errors", "client": "the generator's own errors"}
+        kinds = [f"{n} {words[k]}" for k, n in a["kinds"].items() if n]
+        if a["late"] > a["sent"] / 50:
+            kinds.append(f"{100 * a['late'] / a['sent']:.0f}% of the requests sent over 1 ms late")
+        if kinds and svc.label not in fail.notes:
+            fail.notes[svc.label] = ", ".join(kinds)
+        if a["during"]:
+            during.add(svc.label, percentile(a["during"], 99))
+            during.counts[svc.label] = len(a["during"])
+        if a["steady"]:
+            steady.add(svc.label, percentile(a["steady"], 99))
+            steady.counts[svc.label] = len(a["steady"])
+        took.add(svc.label, a["took"])
+    ctx.notes.append("restart under load: circus (which holds sockets for its watchers too) is not packaged in "
+                     "Debian, so it is not compared; nor is systemd's socket activation, which needs systemd "
+                     "as PID 1, and this machine runs none")
+
+
+# ---------------------------------------------------------------------------
 # machine, versions, the report
 
 
@@ -1247,13 +1606,15 @@ METHOD = """\
   spread (min–max) and the sample count; the ratio is reship's median over the best
   peer's (for req/s, higher is better; elsewhere lower is). `--quick` runs 3 rounds
   of workloads 1–2, 5 of 3, one restart of 200, a 4 s crash loop, 3 log captures, one
-  fan-out and 3 s of wrk; the full run 10, 20, 3, 20 s, 7, 4 and 3 × 10 s.
+  fan-out, 3 s of wrk and 3 restarts under load; the full run 10, 20, 3, 20 s, 7, 4,
+  3 × 10 s and 2 × 5.
 - **Timing** is done by small C/C++ helpers in `tests/bench/` (never Python):
   `bench-run` times a command from `posix_spawn` to `waitpid`; `bench-respawn`
   SIGKILLs a child and reads the new child's own CLOCK_MONOTONIC stamp;
   `bench-uds` times raw socket queries and the Unix socket ping-pong; `bench-http`
   times HTTP requests over one keep-alive connection; `bench-sse` runs the SSE
-  subscribers in one epoll loop and checks every line they get.
+  subscribers in one epoll loop and checks every line they get; `bench-restart-load`
+  sends HTTP requests on a fixed schedule, a new connection each.
 - **The child** is the same static binary for every supervisor (`bench-stamp`): it
   stamps CLOCK_MONOTONIC as its first act, appends "pid ns" to a file and sleeps
   (or exits 1 at once, for the crash loop). runit and s6 run it directly as the
@@ -1310,6 +1671,37 @@ METHOD = """\
 - **9 read path**: 1,000 records, then `wrk -t1 -c10 --latency` on
   `GET /api/v1/deploys?limit=20`, interleaved with the same on `/healthz` (the HTTP
   server's own floor, for scale).
+- **10 restart under load**: one HTTP service, `bench-listen-target` (C: answers
+  `GET /` with 200 and closes; takes its listening socket from `LISTEN_FDS`/`LISTEN_PID`,
+  from an inherited descriptor, or binds the port itself; says READY=1 on
+  `$NOTIFY_SOCKET`, or writes s6's `notification-fd`, once it listens; on SIGTERM it
+  stops accepting, finishes the request in hand and exits; the signal comes through a
+  signalfd polled with the socket, so it never sits in `accept()`), restarted while
+  `bench-restart-load` sends it 500 requests a second on a fixed schedule (open loop: a
+  stalled server does not slow the load down), a new TCP connection each, the latency
+  running from the scheduled time, so that a stall counts in full. A request fails when
+  it is refused, reset or closed unanswered, unanswered within 5 s, or answered with
+  another status than 2xx. Each tool gets 1.1 s of steady state, then restarts, each
+  followed by 1.1 s of steady state (s6 restarts at once only a service ready for 1 s):
+  2 rounds of 5 per tool, the tools in turn. A restart runs from the restart command
+  until a new process is ready and the old one has exited (their own CLOCK_MONOTONIC
+  stamps); a request scheduled in it or up to 250 ms after it is "during a restart",
+  every other one is steady state (less the first 250 ms). The p99s are of the answered
+  requests; failures are counted apart. The tools: reship with `listen =
+  ["tcp://127.0.0.1:PORT"]`, `restart_mode = "overlap"` and `ready = "notify"`
+  (`reship restart web`: the new process starts on the held socket, and the old one is
+  stopped once the new is ready); the same with the default mode, `stop-first` (the
+  old is stopped, then the new started: connections wait in the held socket's backlog);
+  reship without `listen`, the service binding the port itself (`SO_REUSEADDR`), which is
+  what a restart costs without a held socket; s6 with an `s6-fdholder-daemon` service
+  holding the socket (bound once by `bench-listen-target --socketbinder`, stored with
+  `s6-fdholder-store`) and the service's `./run` an `s6-fdholder-retrieve` of it into
+  `bench-listen-target --fd 0`, restarted with `s6-svc -r` (stop, then start, as
+  stop-first); pm2 in cluster mode, one instance of `listen_target.js` (its Node twin:
+  `server.close()` on SIGINT, `process.send('ready')` with `wait_ready`), `pm2 reload
+  web`: the cluster master, pm2's daemon, holds the port and hands each connection to a
+  worker. circus, which holds sockets for its watchers too, is not packaged in Debian,
+  and systemd's socket activation needs systemd as PID 1: neither is compared.
 - **Physical limits**: `posix_spawn` + `waitpid` of `true`; a 64-byte round trip over
   a Unix socket pair between two processes.
 """
@@ -1380,7 +1772,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a short run (under 3 minutes)")
     ap.add_argument("--pm2", default="", help="the pm2 executable (empty: skip pm2)")
     ap.add_argument("--tools", nargs="*", help="only these supervisors (default: all)")
-    ap.add_argument("--only", default="", help="comma-separated parts: phys,sup10,sup200,crash,back")
+    ap.add_argument("--only", default="", help="comma-separated parts: phys,sup10,sup200,crash,back,reload")
     ap.add_argument("--doc", default="", help="write the results into this markdown file")
     ap.add_argument("--provisional", default="", help="mark the doc's numbers as provisional, with this reason")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
@@ -1396,7 +1788,7 @@ def main():
         signal.signal(s, on_signal)
 
     quick = args.quick
-    parts = set(args.only.split(",")) if args.only else {"phys", "sup10", "sup200", "crash", "back"}
+    parts = set(args.only.split(",")) if args.only else {"phys", "sup10", "sup200", "crash", "back", "reload"}
     started = datetime.datetime.now(datetime.timezone.utc)
     t_start = time.monotonic()
     load0 = loadavg()
@@ -1464,6 +1856,11 @@ def main():
             made += w_fanout(ctx, res, back, lines, 1 if quick else 4)
             log("9: read path")
             w_read_path(ctx, res, back, made, 1 if quick else 3, 3 if quick else 10)
+
+        if "reload" in parts:
+            rounds, per_round = (1, 3) if quick else (2, 5)
+            log(f"10: restart under load, {rounds * per_round} restarts per tool")
+            w_restart_under_load(ctx, res, tools, rounds, per_round, rate=RELOAD_RATE, steady_s=1.1)
     except Interrupted as e:
         log(f"interrupted ({e}): stopping everything started")
         ok = False

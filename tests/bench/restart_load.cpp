@@ -25,8 +25,9 @@
 // SETTLE ms, default 250, after its end) and "steady" (all others, except the
 // first WARMUP ms, default 250), each with its percentiles and its raw list
 // (milliseconds), so that the harness can pool several runs; "perWindow"
-// gives each window's requests, failures and worst latency. It stops by
-// itself after S seconds (default 120) if told nothing.
+// gives each window's requests, failures and worst latency, and "failures"
+// the first 1,000 failed requests as [ms after T0, outcome, window or -1].
+// It stops by itself after S seconds (default 120) if told nothing.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -420,6 +421,12 @@ int main(int argc, char** argv) {
     double max_ms = 0;
   };
   std::vector<PerWindow> per(windows.size());
+  struct Failure {
+    int64_t sched;
+    Outcome outcome;
+    int window;
+  };
+  std::vector<Failure> failures;  // the first 1,000, for a look at where they fall
   for (const auto& w : workers) {
     for (const Record& r : w->records()) {
       ++sent;
@@ -436,6 +443,7 @@ int main(int argc, char** argv) {
           break;
         }
       }
+      if (!ok && failures.size() < 1000) failures.push_back({r.sched, r.outcome, in});
       if (in >= 0) {
         PerWindow& pw = per[static_cast<size_t>(in)];
         ++pw.n;
@@ -471,6 +479,12 @@ int main(int argc, char** argv) {
   std::printf(",\"perWindow\":[");
   for (size_t k = 0; k < per.size(); ++k) {
     std::printf("%s{\"n\":%ld,\"failed\":%ld,\"maxMs\":%.3f}", k ? "," : "", per[k].n, per[k].failed, per[k].max_ms);
+  }
+  std::printf("],\"failures\":[");
+  std::sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) { return a.sched < b.sched; });
+  for (size_t k = 0; k < failures.size(); ++k) {
+    std::printf("%s[%.3f,\"%s\",%d]", k ? "," : "", static_cast<double>(failures[k].sched - t0) / 1e6,
+                kOutcomeNames[static_cast<size_t>(failures[k].outcome)], failures[k].window);
   }
   std::printf("]}\n");
   return 0;
