@@ -15,7 +15,7 @@ Api::Api(Parts parts)
       auth_(parts.config.tokens),
       body_(parts.config, auth_, parts.deploys),
       list_(parts.config, parts.deploys),
-      started_ms_(common::monotonic_ms()), catch_up_(parts.loop) {
+      started_ms_(common::monotonic_ms()), catch_up_(parts.loop), trim_timer_(parts.loop) {
   using http::Exchange;
   using http::Request;
   using Ex = std::shared_ptr<Exchange>;

@@ -17,6 +17,7 @@
 #include "back/store/log_store.hpp"
 #include "back/engine/restarter.hpp"
 #include "common/config/config.hpp"
+#include "common/os/uv_handles.hpp"
 
 namespace reship::api {
 
@@ -119,6 +120,9 @@ class Api {
   std::map<uint64_t, std::shared_ptr<Stream>> streams_;
   uint64_t next_stream_ = 1;
   size_t ended_since_trim_ = 0;
+  // The heap is trimmed a moment after streams end, once their connections
+  // (and the output they still queued) are gone too.
+  common::uv::Timer trim_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -399,10 +399,12 @@ class Holder final : public Api::Stream {
 void Api::stream_ended(uint64_t key) {
   streams_.erase(key);
   // What many silent readers held (up to kHighWater each) goes back to the
-  // system once they are gone, not only to malloc's free lists.
+  // system once they are gone, not only to malloc's free lists: a moment
+  // later, when their connections have closed and freed what they queued
+  // (a burst of ends is trimmed once).
   if (++ended_since_trim_ >= 64 || (streams_.empty() && ended_since_trim_ >= 4)) {
     ended_since_trim_ = 0;
-    ::malloc_trim(0);
+    if (!trim_timer_.active()) trim_timer_.start(std::chrono::milliseconds(100), [] { ::malloc_trim(0); });
   }
 }
 
