@@ -128,7 +128,12 @@ void Service::run(Input input) {
 }
 
 void Service::execute(Action action, const Transition& transition) {
-  if (restart_ && predecessor_ && (transition.next.overlapping || transition.actions.contains(Action::reinstate_predecessor))) {
+  // A restart's new process failed during an overlap: its callers hear that
+  // the old one (still there now) serves on.
+  const bool start_failure = action == Action::fail_start_not_ready || action == Action::fail_start_exited ||
+                             action == Action::fail_start_cannot_spawn;
+  if (start_failure && restart_ && predecessor_ &&
+      (transition.next.overlapping || transition.actions.contains(Action::reinstate_predecessor))) {
     restart_->old_serves_on = predecessor_->pid();
   }
   switch (action) {
