@@ -477,23 +477,16 @@ class Loader {
   // as 127.0.0.1: no resolver), "unix:run/web.sock" (relative to the config's
   // folder). Port 0 lets the kernel pick one (reship ps shows it).
   std::optional<ListenAddress> parse_service_listen(const std::string& text) const {
-    ListenAddress a;
-    a.text = text;
     if (text.rfind("unix:", 0) == 0) {
-      if (text.size() <= 5) return std::nullopt;
-      a.is_unix = true;
-      a.path = resolve(text.substr(5));
-      if (a.path.string().size() >= 108) return std::nullopt;  // sun_path
+      auto a = parse_listen(text);
+      if (a && a->path.string().size() >= 108) return std::nullopt;  // sun_path
       return a;
     }
     if (text.rfind("tcp://", 0) != 0) return std::nullopt;
     auto hp = split_host_port(text.substr(6));
-    if (!hp) return std::nullopt;
-    unsigned char buf[sizeof(in6_addr)];
-    if (hp->first != "localhost" && ::inet_pton(AF_INET, hp->first.c_str(), buf) != 1 &&
-        ::inet_pton(AF_INET6, hp->first.c_str(), buf) != 1) {
-      return std::nullopt;
-    }
+    if (!hp || !ip_or_localhost(hp->first)) return std::nullopt;
+    ListenAddress a;
+    a.text = text;
     a.host = hp->first == "localhost" ? "127.0.0.1" : hp->first;
     a.port = hp->second;
     return a;
@@ -522,16 +515,18 @@ class Loader {
     r.path = slash == std::string::npos ? "/" : rest.substr(slash);
     if (r.kind == Readiness::Kind::tcp && slash != std::string::npos) return std::nullopt;
     auto hp = split_host_port(authority);
-    if (!hp) return std::nullopt;
     // Probes connect to an address, without a resolver: an IP or localhost.
-    unsigned char buf[sizeof(in6_addr)];
-    if (hp->first != "localhost" && ::inet_pton(AF_INET, hp->first.c_str(), buf) != 1 &&
-        ::inet_pton(AF_INET6, hp->first.c_str(), buf) != 1) {
-      return std::nullopt;
-    }
+    if (!hp || !ip_or_localhost(hp->first)) return std::nullopt;
     r.host = hp->first;
     r.port = hp->second;
     return r;
+  }
+
+  // Addresses used without a resolver.
+  static bool ip_or_localhost(const std::string& host) {
+    unsigned char buf[sizeof(in6_addr)];
+    return host == "localhost" || ::inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+           ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
   }
 
   // "127.0.0.1:80", "[::1]:80", "localhost:80"
