@@ -78,9 +78,9 @@ podman create --name "$probe" "$debug_image" >/dev/null
 for binary in reship-supervisor reship-back reship; do
   podman cp "$probe:/usr/local/bin/$binary" "$work/$binary"
   podman cp "$probe:/usr/lib/debug/usr/local/bin/$binary.debug" "$work/$binary.debug"
-  readelf -S "$work/$binary" 2>/dev/null | grep -q '\.debug_info' && fail "$binary is not stripped"
-  readelf -S "$work/$binary.debug" 2>/dev/null | grep -q '\.debug_info' || fail "$binary.debug has no debug info"
-  readelf --string-dump=.gnu_debuglink "$work/$binary" | grep -q "$binary.debug" ||
+  grep -q '\.debug_info' <<<"$(readelf -S "$work/$binary" 2>/dev/null)" && fail "$binary is not stripped"
+  grep -q '\.debug_info' <<<"$(readelf -S "$work/$binary.debug" 2>/dev/null)" || fail "$binary.debug has no debug info"
+  grep -q "$binary.debug" <<<"$(readelf --string-dump=.gnu_debuglink "$work/$binary")" ||
     fail "$binary has no debuglink to $binary.debug"
 done
 podman rm -f -v "$probe" >/dev/null
@@ -162,7 +162,7 @@ podman exec "$container" sh -c 'echo 2 > /srv/platform/src/VERSION'
 answer=$(api POST /api/v1/self/deploy '{"scope":"platform","reason":"container test"}')
 [ "$(jq -r .status <<<"$answer")" = succeeded ] || fail "the platform deploy did not succeed: $answer"
 platform_deploy=$(jq -r .deployId <<<"$answer")
-in_netns "$container" curl -s -m 10 http://127.0.0.1:7081/ | grep -q "version 2" || fail "version 2 is not served"
+grep -q "version 2" <<<"$(in_netns "$container" curl -s -m 10 http://127.0.0.1:7081/)" || fail "version 2 is not served"
 say "platform deploy $platform_deploy: succeeded in $(jq -r .durationMs <<<"$answer") ms, version 2 served"
 
 # An orphan: its parent exits at once, PID 1 adopts it and must reap it
@@ -205,7 +205,9 @@ wait_for 30 "the container restarted by its policy (RestartCount above $before)"
 wait_for 60 "every service back after the bounce" all_running
 self_done() { [ "$(api GET "/api/v1/deploys/$all_deploy" | jq -r .selfRestart)" = "done" ]; }
 wait_for 30 "deploy $all_deploy recorded as selfRestart done" self_done
-podman logs "$container" 2>&1 | grep -q "exiting with code 75" || fail "the supervisor did not exit with code 75"
+# Read the whole log before matching: grep -q stops at the first match, and under
+# pipefail the SIGPIPE it leaves the writer with would fail the check.
+grep -q "exiting with code 75" <<<"$(podman logs "$container" 2>&1)" || fail "the supervisor did not exit with code 75"
 podman healthcheck run "$container" >/dev/null 2>&1 || fail "not healthy after the bounce"
 z=$(zombies)
 [ -z "$z" ] || fail "zombies in the container: $z"

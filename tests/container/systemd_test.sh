@@ -142,7 +142,7 @@ wait_for 30 "reship-supervisor started again by Restart= after exit 75" bounced 
 wait_for 30 "every service back after the bounce" all_running
 [ "$(prop reship-supervisor Result)" = success ] || fail "the unit's Result is $(prop reship-supervisor Result)"
 # journald takes the old supervisor's last lines a moment after it is gone.
-journal_has() { podman exec "$container" journalctl --no-pager -u reship-supervisor | grep -q "$1"; }
+journal_has() { grep -q "$1" <<<"$(podman exec "$container" journalctl --no-pager -u reship-supervisor)"; }
 wait_for 10 "the journal shows the exit with code 75" journal_has "exiting with code 75"
 say "reship restart edge: exit 75, NRestarts $n -> $(prop reship-supervisor NRestarts), MainPID $pid -> $(prop reship-supervisor MainPID), every service back"
 
