@@ -110,6 +110,12 @@ all_running() {
   [ "$(jget 'r.services.filter((s) => s.state === "running").length' <<<"$ps")" = "${#services[@]}" ]
 }
 wait_for all_running 30 || { cat "$tmp/supervisor.log"; fail "the services did not all come up"; }
+# Each Node service took the socket the supervisor holds (LISTEN_FDS, fd 3);
+# its line may reach the supervisor's log a moment after it is ready.
+for s in platform-front platform-back core-front core-back; do
+  wait_for "grep -qF '[$s] $s serving the socket its supervisor holds (fd 3)' <<<\"\$(cat $tmp/supervisor.log)\"" 10 ||
+    fail "$s did not take its socket from the supervisor: $(cat "$tmp/supervisor.log")"
+done
 
 pid_of() { jget "r.services.find((s) => s.name === '$1').pid" <<<"$("$cli_bin" ps --json)"; }
 pids() { local s; for s in "${services[@]}"; do echo "$s $(pid_of "$s")"; done; }
