@@ -18,8 +18,9 @@ skip() { echo "SKIPPED: $*"; exit 77; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
-command -v node >/dev/null && command -v npm >/dev/null ||
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   skip "node and npm are not installed (scripts/install-deps --node)"
+fi
 [ -x "$example/tools/node_modules/.bin/pnpm" ] ||
   skip "the pinned pnpm is not installed: run npm ci in examples/monorepo/tools (scripts/test does)"
 
@@ -90,7 +91,8 @@ mkdir -p "$mono/tools"
 ln -s "$example/tools/node_modules" "$mono/tools/node_modules"
 read -r back_port p1 p2 p3 p4 <<<"$(free_ports)"
 sed -i -e "s/7170/$back_port/g" -e "s/7181/$p1/g" -e "s/7182/$p2/g" -e "s/7183/$p3/g" -e "s/7184/$p4/g" "$mono/reship.toml"
-export PATH="$(dirname "$back_bin"):$PATH"
+PATH="$(dirname "$back_bin"):$PATH"
+export PATH
 export RESHIP_CONFIG="$mono/reship.toml"
 unset RESHIP_TOKEN
 "$supervisor_bin" --check --config "$mono/reship.toml"
@@ -158,8 +160,10 @@ echo "const limit = ;" >>"$routes"
 code="$(deploy platform "test: a syntax error")"
 [ "$code" = 500 ] || { cat "$tmp/answer.json"; fail "the broken deploy answered $code"; }
 diagnostic="$(jget 'r.diagnostics[0]' <"$tmp/answer.json")"
-[ "$(jget r.file <<<"$diagnostic")" = packages/platform-back/src/routes.js ] &&
-  [ "$(jget r.line <<<"$diagnostic")" = "$line" ] || fail "diagnostics[0] is $diagnostic, not routes.js:$line"
+if [ "$(jget r.file <<<"$diagnostic")" != packages/platform-back/src/routes.js ] ||
+   [ "$(jget r.line <<<"$diagnostic")" != "$line" ]; then
+  fail "diagnostics[0] is $diagnostic, not routes.js:$line"
+fi
 [ "$(jget 'r.restarts.length' <"$tmp/answer.json")" = 0 ] || fail "a failed build restarted services"
 [ "$(pids)" = "$after_pids" ] || fail "a failed build changed the services' pids"
 [ "$(jget r.version <<<"$(curl -sS "http://127.0.0.1:$p2/")")" = 2 ] || fail "platform-back stopped serving version 2"
@@ -175,12 +179,15 @@ code="$(deploy platform "test: a crash at start")"
 restart="$(jget 'r.restarts.find((x) => x.service === "platform-back")' <"$tmp/answer.json")"
 [ "$(jget r.ok <<<"$restart")" = false ] || fail "platform-back's restart did not fail: $restart"
 output="$(jget r.output <<<"$restart")"
-grep -q "TypeError: Cannot read properties of undefined (reading 'maxBody')" <<<"$output" &&
-  grep -q "packages/platform-back/dist/routes.js:$crash_line:" <<<"$output" ||
+if ! grep -q "TypeError: Cannot read properties of undefined (reading 'maxBody')" <<<"$output" ||
+   ! grep -q "packages/platform-back/dist/routes.js:$crash_line:" <<<"$output"; then
   fail "the restart's output has no stack trace: $output"
+fi
 diagnostic="$(jget 'r.diagnostics[0]' <"$tmp/answer.json")"
-[ "$(jget r.file <<<"$diagnostic")" = packages/platform-back/dist/routes.js ] &&
-  [ "$(jget r.line <<<"$diagnostic")" = "$crash_line" ] || fail "diagnostics[0] is $diagnostic, not dist/routes.js:$crash_line"
+if [ "$(jget r.file <<<"$diagnostic")" != packages/platform-back/dist/routes.js ] ||
+   [ "$(jget r.line <<<"$diagnostic")" != "$crash_line" ]; then
+  fail "diagnostics[0] is $diagnostic, not dist/routes.js:$crash_line"
+fi
 echo "errorSummary: $(jget r.errorSummary <"$tmp/answer.json")"
 
 step "the fix deployed: platform-back serves again"
