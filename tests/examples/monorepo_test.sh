@@ -15,7 +15,12 @@ supervisor_bin="$1" back_bin="$2" cli_bin="$3" source_dir="$4"
 example="$source_dir/examples/monorepo"
 
 skip() { echo "SKIPPED: $*"; exit 77; }
-fail() { echo "FAILED: $*" >&2; exit 1; }
+fail() {
+  echo "FAILED: $*" >&2
+  # The temp dir goes with the test: what the supervisor saw, before it does.
+  if [ -f "${tmp:-}/supervisor.log" ]; then echo "-- the supervisor's log, last lines:" >&2; tail -n 40 "$tmp/supervisor.log" >&2; fi
+  exit 1
+}
 step() { echo "== $*"; }
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
