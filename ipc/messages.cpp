@@ -10,7 +10,7 @@ using common::JsonWriter;
 
 namespace {
 
-constexpr const char* kOps = "hello, status, restart, start, stop or subscribe";
+constexpr const char* kOps = "hello, status, restart, start, stop, subscribe or reload";
 
 std::optional<Op> op_from_name(std::string_view name) {
   if (name == "hello") return Op::hello;
@@ -19,6 +19,7 @@ std::optional<Op> op_from_name(std::string_view name) {
   if (name == "start") return Op::start;
   if (name == "stop") return Op::stop;
   if (name == "subscribe") return Op::subscribe;
+  if (name == "reload") return Op::reload;
   return std::nullopt;
 }
 
@@ -30,6 +31,7 @@ const char* op_name(Op op) {
     case Op::start: return "start";
     case Op::stop: return "stop";
     case Op::subscribe: return "subscribe";
+    case Op::reload: return "reload";
   }
   return "?";
 }
@@ -74,6 +76,7 @@ void write_service_status(JsonWriter& w, const ServiceStatus& s) {
   w.field("name", s.name).field("state", s.state).field("pid", s.pid);
   w.field("uptimeMs", s.uptime_ms).field("restarts", s.restarts).field("ready", s.ready);
   if (s.extra_processes > 0) w.field("extraProcesses", s.extra_processes);
+  if (s.changed) w.field("changed", true);
   if (!s.sockets.empty()) {
     w.key("sockets").begin_array();
     for (const auto& k : s.sockets) {
@@ -104,6 +107,7 @@ ServiceStatus read_service_status(simdjson::dom::object o) {
   s.restarts = f.integer("restarts").value_or(0);
   s.extra_processes = f.integer("extraProcesses").value_or(0);
   s.ready = f.boolean("ready").value_or(false);
+  s.changed = f.boolean("changed").value_or(false);
   if (auto sockets = f.array("sockets")) {
     for (auto item : *sockets) {
       if (!item.is_object()) continue;
@@ -185,6 +189,24 @@ struct Encoder {
     begin(w, id, "service.state");
     w.field("service", r.service).field("state", r.state).field("pid", r.pid).field("at", r.at);
   }
+  void operator()(const ReloadDone& r) {
+    begin(w, id, "reload.done");
+    w.field("ok", r.ok);
+    if (!r.problems.empty()) w.field("problems", r.problems);
+    w.field("started", r.started).field("stopped", r.stopped).field("restarted", r.restarted);
+    w.field("changed", r.changed).field("unchanged", r.unchanged).field("needsRestart", r.needs_restart);
+    w.key("results").begin_array();
+    for (const auto& x : r.results) {
+      w.begin_object().field("service", x.service).field("action", x.action).field("ok", x.ok).field("pid", x.pid);
+      if (x.old_pid) w.field("oldPid", x.old_pid);
+      w.field("durationMs", x.duration_ms);
+      if (!x.ok) w.field("error", x.error);
+      if (!x.ok && !x.output.empty()) w.field("output", x.output);
+      w.end_object();
+    }
+    w.end_array();
+    w.field("durationMs", r.duration_ms);
+  }
   void operator()(const ErrorReply& r) {
     begin(w, id, "error");
     w.field("code", r.code).field("message", r.message);
@@ -219,6 +241,13 @@ std::variant<Request, RequestError> decode_request(simdjson::dom::parser& parser
   auto services = f.strings("services");
   if (f.error()) return RequestError{req.id, code::bad_request, *f.error()};
   req.services = to_strings(services);
+  if (auto restart = f.string("restart")) {
+    if (req.op != Op::reload || (*restart != "now" && *restart != "never")) {
+      return RequestError{req.id, code::bad_request,
+                          "\"restart\" is for reload only: \"now\" (the default) or \"never\""};
+    }
+    req.defer_restarts = *restart == "never";
+  }
   switch (req.op) {
     case Op::restart:
       if (req.scope.has_value() == services.has_value()) {
@@ -263,12 +292,19 @@ std::string encode_subscribe_request(std::string_view id) {
   return request_line(id, Op::subscribe, nullptr, std::nullopt);
 }
 
+std::string encode_reload_request(std::string_view id, bool defer_restarts) {
+  JsonWriter w;
+  w.begin_object().field("id", id).field("op", "reload");
+  if (defer_restarts) w.field("restart", "never");
+  return finish(w);
+}
+
 // ---- replies ---------------------------------------------------------------
 
 bool Reply::is_final() const {
   return std::holds_alternative<HelloReply>(body) || std::holds_alternative<StatusReply>(body) ||
          std::holds_alternative<RestartComplete>(body) || std::holds_alternative<OpDone>(body) ||
-         std::holds_alternative<ErrorReply>(body);
+         std::holds_alternative<ErrorReply>(body) || std::holds_alternative<ReloadDone>(body);
 }
 
 std::string encode_reply(const std::optional<std::string>& id, const ReplyBody& body) {
@@ -370,6 +406,36 @@ std::optional<Reply> decode_reply(simdjson::dom::parser& parser, std::string_vie
     r.state = std::string(f.string("state").value_or(""));
     r.pid = opt_int(f, "pid");
     r.at = std::string(f.string("at").value_or(""));
+    reply.body = std::move(r);
+  } else if (type == "reload.done") {
+    ReloadDone r;
+    r.ok = f.boolean("ok").value_or(false);
+    r.problems = to_strings(f.strings("problems"));
+    r.started = to_strings(f.strings("started"));
+    r.stopped = to_strings(f.strings("stopped"));
+    r.restarted = to_strings(f.strings("restarted"));
+    r.changed = to_strings(f.strings("changed"));
+    r.unchanged = to_strings(f.strings("unchanged"));
+    r.needs_restart = to_strings(f.strings("needsRestart"));
+    r.duration_ms = f.integer("durationMs").value_or(0);
+    simdjson::dom::array results;
+    if (!object["results"].get_array().get(results)) {
+      for (auto item : results) {
+        simdjson::dom::object o;
+        if (item.get_object().get(o)) continue;
+        JsonFields rf(o);
+        ReloadResult x;
+        x.service = std::string(rf.string("service").value_or(""));
+        x.action = std::string(rf.string("action").value_or(""));
+        x.ok = rf.boolean("ok").value_or(false);
+        x.pid = opt_int(rf, "pid");
+        x.old_pid = opt_int(rf, "oldPid");
+        x.duration_ms = rf.integer("durationMs").value_or(0);
+        x.error = std::string(rf.string("error").value_or(""));
+        x.output = std::string(rf.string("output").value_or(""));
+        r.results.push_back(std::move(x));
+      }
+    }
     reply.body = std::move(r);
   } else if (type == "error") {
     reply.body = ErrorReply{std::string(f.string("code").value_or("")), std::string(f.string("message").value_or(""))};

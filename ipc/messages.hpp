@@ -18,7 +18,7 @@ namespace reship::ipc {
 
 inline constexpr int kProtocolVersion = 1;
 
-enum class Op { hello, status, restart, start, stop, subscribe };
+enum class Op { hello, status, restart, start, stop, subscribe, reload };
 
 /// Error codes of contract 2.3.
 namespace code {
@@ -40,6 +40,9 @@ struct Request {
   std::string client;                 // hello
   std::optional<std::string> scope;   // restart
   std::vector<std::string> services;  // restart, start, stop
+  /// reload with "restart":"never": a changed service keeps running the old
+  /// definition until its next restart.
+  bool defer_restarts = false;
 };
 
 /// A request that could not be decoded, with what to answer.
@@ -57,6 +60,7 @@ std::string encode_restart_request(std::string_view id, const std::vector<std::s
 std::string encode_restart_scope_request(std::string_view id, std::string_view scope);
 std::string encode_start_stop_request(std::string_view id, Op op, const std::vector<std::string>& services);
 std::string encode_subscribe_request(std::string_view id);
+std::string encode_reload_request(std::string_view id, bool defer_restarts);
 
 // ---- replies ---------------------------------------------------------------
 
@@ -85,6 +89,8 @@ struct ServiceStatus {
   /// daemonized), where the supervisor tracks it in a cgroup; 0 otherwise.
   int64_t extra_processes = 0;
   std::vector<ServiceSocket> sockets;
+  /// A reload changed its definition; the new one applies at its next start.
+  bool changed = false;
 };
 
 struct SupervisorInfo {
@@ -147,6 +153,36 @@ struct OpDone {
   std::vector<ServiceResult> results;
 };
 
+/// What a reload did to one service.
+struct ReloadResult {
+  std::string service;
+  std::string action;  ///< "started", "restarted" or "stopped"
+  bool ok = false;
+  std::optional<int> pid;
+  std::optional<int> old_pid;
+  int64_t duration_ms = 0;
+  std::string error;   // when !ok
+  std::string output;  // when !ok: the service's last output lines
+};
+
+/// The one reply to a reload: what changed, or, when the new config does not
+/// pass its checks, every problem (and nothing changed).
+struct ReloadDone {
+  bool ok = false;
+  std::vector<std::string> problems;  ///< "PATH:LINE: message"
+  std::vector<std::string> started;
+  std::vector<std::string> stopped;
+  std::vector<std::string> restarted;
+  /// Changed, but left running the old definition until their next restart
+  /// ("restart":"never").
+  std::vector<std::string> changed;
+  std::vector<std::string> unchanged;
+  /// What the file changes that only a restart of the supervisor applies.
+  std::vector<std::string> needs_restart;
+  std::vector<ReloadResult> results;
+  int64_t duration_ms = 0;
+};
+
 struct ServiceState {
   std::string service;
   std::string state;
@@ -160,7 +196,7 @@ struct ErrorReply {
 };
 
 using ReplyBody = std::variant<HelloReply, StatusReply, RestartAck, RestartDone, RestartComplete, OpAck, OpDone,
-                               ServiceState, ErrorReply>;
+                               ServiceState, ErrorReply, ReloadDone>;
 
 struct Reply {
   std::optional<std::string> id;

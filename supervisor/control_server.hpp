@@ -94,6 +94,9 @@ class ControlServer {
   /// flushes then closes every connection.
   void close();
   size_t connections() const { return connections_.size(); }
+  /// Who may connect from now on (a reload's [supervisor] allow_uids);
+  /// connections already open stay.
+  void allow(std::vector<uid_t> uids) { allowed_uids_ = std::move(uids); }
 
  private:
   common::Result<void> bind();

@@ -7,8 +7,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace reship::supervisor {
 namespace {
@@ -114,6 +117,41 @@ common::Result<std::unique_ptr<ListenSockets>> ListenSockets::bind(const std::st
     sockets->sockets_.push_back(std::move(*bound));
   }
   return sockets;
+}
+
+common::Result<std::unique_ptr<ListenSockets>> ListenSockets::rebind(
+    const std::string& service, const std::vector<common::ListenAddress>& addresses, const ListenSockets* held) {
+  std::unique_ptr<ListenSockets> sockets(new ListenSockets());
+  for (const auto& a : addresses) {
+    const ListenSocket* kept = nullptr;
+    if (held != nullptr) {
+      for (const auto& h : held->sockets_) {
+        if (h.address == a.text) kept = &h;
+      }
+    }
+    if (kept == nullptr) {
+      auto fresh = bind(service, {a});
+      if (!fresh) return fresh.error();
+      sockets->sockets_.push_back(std::move((*fresh)->sockets_.front()));
+      (*fresh)->sockets_.clear();
+      continue;
+    }
+    const int fd = ::fcntl(kept->fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) return common::errno_error("cannot share " + a.text + " of service " + service);
+    // Its socket file stays `held`'s to remove until hand_over_paths(): a
+    // rebind given up must not remove a file that is still in use.
+    sockets->sockets_.push_back({kept->address, kept->bound, fd, {}});
+  }
+  return sockets;
+}
+
+void ListenSockets::hand_over_paths(ListenSockets& next) {
+  for (auto& s : sockets_) {
+    if (s.unix_path.empty()) continue;
+    for (auto& n : next.sockets_) {
+      if (n.address == s.address) n.unix_path = std::exchange(s.unix_path, {});
+    }
+  }
 }
 
 ListenSockets::~ListenSockets() {

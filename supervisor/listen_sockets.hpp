@@ -30,6 +30,15 @@ class ListenSockets {
   /// Address already in use"), and nothing stays bound.
   static common::Result<std::unique_ptr<ListenSockets>> bind(const std::string& service,
                                                              const std::vector<common::ListenAddress>& addresses);
+  /// The sockets for a service's new `addresses` (a reload): an address
+  /// `held` already has is shared (a duplicate of the same socket, so that
+  /// port never closes), the others are bound as bind() does.
+  static common::Result<std::unique_ptr<ListenSockets>> rebind(const std::string& service,
+                                                               const std::vector<common::ListenAddress>& addresses,
+                                                               const ListenSockets* held);
+  /// `next` (from rebind) replaces this set: the socket files they share
+  /// become next's to remove.
+  void hand_over_paths(ListenSockets& next);
   ~ListenSockets();
   ListenSockets(const ListenSockets&) = delete;
   ListenSockets& operator=(const ListenSockets&) = delete;

@@ -36,15 +36,40 @@ Service::Service(ServiceContext& context, common::ServiceConfig config)
       kill_timer_(context.loop),
       backoff_timer_(context.loop),
       drain_timer_(context.loop) {
-  if (!config_.user.empty()) {
-    auto user = common::lookup_user(config_.user);
-    if (user) {
-      user_ = std::move(*user);
-    } else {
-      user_error_ = user.error().message;
-    }
-  }
+  resolve_user();
   if (config_.ready.kind == common::Readiness::Kind::notify) open_notify_socket();
+}
+
+void Service::resolve_user() {
+  user_.reset();
+  user_error_.clear();
+  if (config_.user.empty()) return;
+  auto user = common::lookup_user(config_.user);
+  if (user) {
+    user_ = std::move(*user);
+  } else {
+    user_error_ = user.error().message;
+  }
+}
+
+void Service::redefine(common::ServiceConfig config, std::unique_ptr<ListenSockets> sockets) {
+  if (ListenSockets* held = pending_ ? pending_->sockets.get() : sockets_.get(); held && sockets) {
+    held->hand_over_paths(*sockets);
+  }
+  pending_ = Definition{std::move(config), std::move(sockets)};
+}
+
+void Service::adopt_definition() {
+  if (!pending_) return;
+  config_ = std::move(pending_->config);
+  sockets_ = std::move(pending_->sockets);
+  pending_.reset();
+  policy_ = {config_.restart, config_.restart_mode == common::RestartMode::overlap};
+  resolve_user();
+  const bool notify = config_.ready.kind == common::Readiness::Kind::notify;
+  if (notify && !notify_) open_notify_socket();
+  if (!notify) notify_.reset();
+  spdlog::info("{}: starts with its new definition", config_.name);
 }
 
 Service::~Service() {
@@ -72,6 +97,7 @@ ipc::ServiceStatus Service::status() const {
   s.restarts = spawn_count_ > 0 ? spawn_count_ - 1 : 0;
   s.ready = ready();
   s.last_exit = last_exit_;
+  s.changed = changed();
   if (sockets_) {
     int fd = 3;
     for (const auto& socket : sockets_->sockets()) s.sockets.push_back({socket.address, socket.bound, fd++});
@@ -84,7 +110,12 @@ ipc::ServiceStatus Service::status() const {
 void Service::start(StartFn done) { dispatch({EventKind::start, {.start = std::move(done)}}); }
 void Service::stop(StopFn done) { dispatch({EventKind::stop, {.stop = std::move(done)}}); }
 void Service::shut_down(StopFn done) { dispatch({EventKind::shutdown, {.stop = std::move(done)}}); }
-void Service::restart(RestartFn done) { dispatch({EventKind::restart, {.restart = std::move(done)}}); }
+void Service::restart(RestartFn done) {
+  // A restart that will spawn anew decides stop-first or overlap by the new
+  // definition; one that joins a start in flight leaves it to that spawn.
+  if (machine_.state != ServiceState::starting && machine_.state != ServiceState::stopping) adopt_definition();
+  dispatch({EventKind::restart, {.restart = std::move(done)}});
+}
 
 void Service::kill_now() {
   if (pgid_ > 0) signal_tree(SIGKILL);

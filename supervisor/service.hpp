@@ -87,6 +87,18 @@ class Service {
   /// Hands the service its bound sockets (before its first start).
   void set_sockets(std::unique_ptr<ListenSockets> sockets) { sockets_ = std::move(sockets); }
 
+  /// The definition its next start uses: a reload's (redefine()) if there is
+  /// one still to apply, else the one it runs.
+  const common::ServiceConfig& definition() const { return pending_ ? pending_->config : config_; }
+  /// The sockets that go with definition(), for ListenSockets::rebind().
+  const ListenSockets* definition_sockets() const { return pending_ ? pending_->sockets.get() : sockets_.get(); }
+  /// True when a reload changed the definition and no process runs it yet.
+  bool changed() const { return pending_.has_value(); }
+  /// A reload's new definition (and its sockets, from rebind): applied at
+  /// the next spawn, or at once by the next restart, so that a process never
+  /// runs one definition while the supervisor describes another.
+  void redefine(common::ServiceConfig config, std::unique_ptr<ListenSockets> sockets);
+
   /// Starts the service if it is not running; `done` runs when this start is
   /// ready or has failed (at once when already running).
   void start(StartFn done);
@@ -140,6 +152,9 @@ class Service {
   void fail_start_not_ready();
   void fail_start_after_output(const std::string& error);
   void complete_stop_waiters();
+  // Makes a redefine()'s definition the one the service runs.
+  void adopt_definition();
+  void resolve_user();
   void deliver_when_output_done(uint64_t generation, std::function<void()> deliver);
 
   // The process (service_process.cpp): its spawn, readiness, exit, and signals to its tree.
@@ -168,6 +183,11 @@ class Service {
   Policy policy_;
   std::optional<common::UserIdentity> user_;
   std::string user_error_;
+  struct Definition {
+    common::ServiceConfig config;
+    std::unique_ptr<ListenSockets> sockets;
+  };
+  std::optional<Definition> pending_;
 
   Machine machine_;
   ServiceState announced_ = ServiceState::stopped;

@@ -64,6 +64,7 @@ Event Service::spawn_failed(const std::string& error) {
 }
 
 Event Service::spawn() {
+  adopt_definition();
   if (!user_error_.empty()) return spawn_failed(user_error_);
   auto env = child_environment();
   std::string path_env = common::get_env(env, "PATH");

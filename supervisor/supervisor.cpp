@@ -86,7 +86,8 @@ Supervisor::Supervisor(uv_loop_t* loop, common::Config config)
       sigint_(loop),
       sighup_(loop),
       exit_timer_(loop),
-      status_timer_(loop) {
+      status_timer_(loop),
+      prune_timer_(loop) {
   context_.loop = loop;
   context_.reaper = &reaper_;
   context_.out = &out_;
@@ -128,6 +129,7 @@ common::Result<void> Supervisor::start() {
   }
   reaper_.on_pass([this] {
     for (auto& s : services_) s->check_group();
+    for (auto& l : leaving_) l.service->check_group();
   });
   reaper_.on_orphan([](pid_t pid, int status) {
     spdlog::debug("reaped orphan pid {} ({})", pid, common::describe_wait_status(status));
@@ -141,7 +143,11 @@ common::Result<void> Supervisor::start() {
   if (auto r = sigint_.start(SIGINT, [this] { on_stop_signal(); }); !r) {
     return common::Error{"cannot watch SIGINT: " + r.error().message};
   }
-  if (auto r = sighup_.start(SIGHUP, [] { spdlog::info("SIGHUP ignored: restart the supervisor to load a new config"); });
+  if (auto r = sighup_.start(SIGHUP,
+                             [this] {
+                               spdlog::info("SIGHUP: reloading the config");
+                               reload(false, nullptr);
+                             });
       !r) {
     return common::Error{"cannot watch SIGHUP: " + r.error().message};
   }
@@ -189,12 +195,20 @@ void Supervisor::on_request(const std::shared_ptr<ControlConnection>& conn, cons
     case ipc::Op::restart:
     case ipc::Op::start:
     case ipc::Op::stop:
+    case ipc::Op::reload:
       if (shutting_down_) {
         conn->send_error(req.id, ipc::code::shutting_down, "the supervisor is shutting down");
         return;
       }
       if (req.op == ipc::Op::restart) {
         on_restart(conn, req);
+      } else if (req.op == ipc::Op::reload) {
+        spdlog::info("control: reload{}", req.defer_restarts ? " (restart never)" : "");
+        conn->begin_request();
+        reload(req.defer_restarts, [conn, id = req.id](const ipc::ReloadDone& done) {
+          conn->send(id, done);
+          conn->end_request();
+        });
       } else {
         on_start_stop(conn, req);
       }
@@ -357,6 +371,7 @@ void Supervisor::on_stop_signal() {
   // A second signal while stopping: the operator does not want to wait.
   spdlog::warn("asked again to stop: killing every service now");
   for (auto& s : services_) s->kill_now();
+  for (auto& l : leaving_) l.service->kill_now();
   finish();
 }
 
@@ -367,7 +382,7 @@ void Supervisor::shut_down(int exit_code) {
   status_timer_.stop();
   common::sd_notify("STOPPING=1");
   spdlog::info("stopping every service");
-  stopping_ = services_.size();
+  stopping_ = services_.size() + leaving_.size();
   if (stopping_ == 0) {
     finish();
     return;
@@ -376,11 +391,15 @@ void Supervisor::shut_down(int exit_code) {
   // forever.
   common::Millis longest{0};
   for (const auto& s : services_) longest = std::max(longest, s->config().stop_timeout);
+  for (const auto& l : leaving_) longest = std::max(longest, l.service->config().stop_timeout);
   exit_timer_.start(longest + kStuckGrace, [this] {
     spdlog::error("some services did not stop after SIGKILL; exiting anyway");
     finish();
   });
-  for (auto& s : services_) {
+  std::vector<Service*> all;
+  for (auto& s : services_) all.push_back(s.get());
+  for (auto& l : leaving_) all.push_back(l.service.get());
+  for (Service* s : all) {
     s->shut_down([this] {
       if (--stopping_ == 0) finish();
     });
@@ -400,6 +419,7 @@ void Supervisor::finish() {
   // the last replies are written.
   exit_timer_.start(common::Millis(0), [this] {
     services_.clear();
+    leaving_.clear();
     reaper_.stop();
     exit_timer_.start(kFlushLimit, [this] { uv_stop(loop_); });
     exit_timer_.unref();

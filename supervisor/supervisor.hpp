@@ -1,5 +1,7 @@
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +38,13 @@ class Supervisor {
   bool finished() const { return finished_; }
   int exit_code() const { return exit_code_; }
   Service* find(std::string_view name);
+  /// Reads the config file again and applies the difference (issue 22):
+  /// services added are started, removed ones stopped, changed ones
+  /// restarted with their new definition (or, with `defer_restarts`, at
+  /// their next restart), the rest left alone. A file that does not pass its
+  /// checks changes nothing. `done` gets the outcome once every start, stop
+  /// and restart it began has ended; reloads asked meanwhile wait their turn.
+  void reload(bool defer_restarts, std::function<void(const ipc::ReloadDone&)> done);
   /// The writer for the supervisor's stderr, for its own log lines.
   OutputWriter& log_writer() { return err_; }
 
@@ -45,6 +54,16 @@ class Supervisor {
   void on_request(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);
   void on_restart(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);
   void on_start_stop(const std::shared_ptr<ControlConnection>& conn, const ipc::Request& req);
+  // supervisor_reload.cpp
+  struct ReloadRequest {
+    bool defer_restarts = false;
+    std::function<void(const ipc::ReloadDone&)> done;
+  };
+  struct ReloadRun;
+  void run_next_reload();
+  void apply_reload(const std::shared_ptr<ReloadRun>& run, common::Config next);
+  void end_reload(const std::shared_ptr<ReloadRun>& run);
+  void prune_leaving();
   void on_state_change(const Service& service);
   void maybe_notify_ready();
   void finish();
@@ -60,12 +79,21 @@ class Supervisor {
   common::ChildReaper reaper_;
   ServiceContext context_;
   std::vector<std::unique_ptr<Service>> services_;
+  // Removed by a reload and stopping; dropped once stopped.
+  struct Leaving {
+    std::unique_ptr<Service> service;
+    bool stopped = false;
+  };
+  std::vector<Leaving> leaving_;
+  std::deque<ReloadRequest> reloads_;
+  bool reloading_ = false;
   ControlServer control_;
   common::uv::Signal sigterm_;
   common::uv::Signal sigint_;
   common::uv::Signal sighup_;
   common::uv::Timer exit_timer_;
   common::uv::Timer status_timer_;  // when the STATUS= progress may begin
+  common::uv::Timer prune_timer_;   // drops what leaving_ has stopped
   struct Subscriber {
     std::weak_ptr<ControlConnection> conn;
     std::optional<std::string> id;

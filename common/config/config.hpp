@@ -34,6 +34,8 @@ struct Readiness {
   int port = 0;      // tcp, http
   std::string path;  // http: "/healthz"
   std::string text;  // as written in the config, for messages
+
+  bool operator==(const Readiness&) const = default;
 };
 
 /// An address to listen on: a `[back] listen` entry ("HOST:PORT" or
@@ -48,6 +50,10 @@ struct ListenAddress {
 
   /// True for 127.0.0.0/8, ::1, "localhost" and Unix sockets.
   bool is_local() const;
+  /// The same address; where the file writes it (`line`) does not count.
+  bool operator==(const ListenAddress& o) const {
+    return is_unix == o.is_unix && host == o.host && port == o.port && path == o.path && text == o.text;
+  }
 };
 
 /// How a restart replaces a running process (issue 18).
@@ -75,6 +81,10 @@ struct ServiceConfig {
   /// (LISTEN_FDS, sd_listen_fds(3)). A bound port never closes across restarts.
   std::vector<ListenAddress> listen;
   RestartMode restart_mode = RestartMode::stop_first;
+
+  /// The same definition: what a reload compares to decide whether a
+  /// service must restart.
+  bool operator==(const ServiceConfig&) const = default;
 };
 
 struct SupervisorConfig {
@@ -113,6 +123,8 @@ struct TokenConfig {
   std::array<unsigned char, 32> sha256{};
   std::vector<std::string> scopes;
   bool unrestricted = false;
+
+  bool operator==(const TokenConfig&) const = default;
 };
 
 struct Config {

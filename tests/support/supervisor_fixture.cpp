@@ -151,7 +151,19 @@ ipc::ServiceStatus SupervisorFixture::service(const std::string& name) {
 
 bool SupervisorFixture::wait_state(const std::string& name, const std::string& state,
                                    std::chrono::milliseconds timeout) {
-  return wait_until([&] { return service(name).state == state; }, timeout);
+  // A service the supervisor does not have (yet: a reload adds it) is not
+  // in that state.
+  return wait_until(
+      [&] {
+        auto replies = request(R"({"id":"st","op":"status"})");
+        const auto* status = replies.last().as<ipc::StatusReply>();
+        if (status == nullptr) return false;
+        for (const auto& s : status->services) {
+          if (s.name == name) return s.state == state;
+        }
+        return false;
+      },
+      timeout);
 }
 
 }  // namespace reship::test

@@ -52,7 +52,7 @@ class SupervisorFixture {
                                     bool* closed = nullptr);
   /// The status of one service.
   ipc::ServiceStatus service(const std::string& name);
-  /// Waits until `name` is in `state`.
+  /// Waits until `name` is in `state` (a service not there yet is not).
   bool wait_state(const std::string& name, const std::string& state,
                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
