@@ -7,13 +7,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "back/config_reload.hpp"
 #include "common/os/sd_notify.hpp"
 #include "reship/version.hpp"
 
 namespace reship::back {
 
 BackDaemon::BackDaemon(uv_loop_t* loop, common::Config config)
-    : loop_(loop), config_(std::move(config)), sigterm_(loop), sigint_(loop) {}
+    : loop_(loop), config_(std::move(config)), sigterm_(loop), sigint_(loop), sighup_(loop) {}
 
 BackDaemon::~BackDaemon() {
   // The server's exchanges refer to the API, the API to the engine.
@@ -27,8 +28,10 @@ std::optional<BackDaemon::StartError> BackDaemon::start() {
   auto opened = Engine::open(loop_, config_);
   if (auto* error = std::get_if<StartError>(&opened)) return *error;
   engine_ = std::move(std::get<std::unique_ptr<Engine>>(opened));
-  api_ = std::make_unique<api::Api>(
-      api::Api::Parts{loop_, config_, engine_->deploys(), engine_->logs(), engine_->events(), engine_->supervisor()});
+  auto reloader = [this](bool apply) { return reload(apply); };
+  engine_->deploys().set_reloader(reloader);
+  api_ = std::make_unique<api::Api>(api::Api::Parts{loop_, config_, engine_->deploys(), engine_->logs(),
+                                                    engine_->events(), engine_->supervisor(), reloader});
   engine_->deploys().on_finished([this](const DeployService::Finished& f) { api_->metrics().deploy_finished(f); });
   mcp_ = std::make_unique<mcp::McpServer>(
       mcp::Tools::Parts{loop_, config_, engine_->deploys(), engine_->logs(), engine_->supervisor(), api_->auth()},
@@ -45,6 +48,9 @@ std::optional<BackDaemon::StartError> BackDaemon::start() {
   }
   if (auto r = sigint_.start(SIGINT, [this] { shut_down(); }); !r) {
     return StartError{1, "cannot watch SIGINT: " + r.error().message};
+  }
+  if (auto r = sighup_.start(SIGHUP, [this] { reload(true); }); !r) {
+    return StartError{1, "cannot watch SIGHUP: " + r.error().message};
   }
   if (auto failed = listen()) return failed;
   spdlog::info("reship-back {} started: pid {}, state in {}, {} token(s)", kVersion, ::getpid(),
@@ -76,6 +82,25 @@ std::optional<BackDaemon::StartError> BackDaemon::listen() {
   return std::nullopt;
 }
 
+ConfigReload BackDaemon::reload(bool apply) {
+  ConfigReload outcome = reload_config(config_, apply);
+  if (!outcome.ok()) {
+    for (const auto& p : outcome.problems) spdlog::warn("reload refused: {}", p);
+    spdlog::warn("reload: nothing changed; reship-back goes on with the config it runs");
+    return outcome;
+  }
+  if (!apply) return outcome;
+  engine_->deploys().config_changed();
+  engine_->logs().set_keep_logs(config_.back.keep_logs);
+  if (server_) server_->set_limits(config_.back.header_timeout, config_.back.idle_timeout, config_.back.max_connections);
+  std::string changed;
+  for (const auto& c : outcome.changed) changed += (changed.empty() ? "" : ", ") + c;
+  spdlog::info("reload: {}; {} token(s)", changed.empty() ? "nothing changed" : "changed " + changed,
+               config_.tokens.size());
+  for (const auto& n : outcome.needs_restart) spdlog::warn("reload: {}", n);
+  return outcome;
+}
+
 void BackDaemon::shut_down() {
   if (shutting_down_) {
     spdlog::warn("asked again to stop: exiting now");
@@ -104,6 +129,7 @@ void BackDaemon::maybe_finish() {
   spdlog::info("reship-back exiting");
   sigterm_.stop();
   sigint_.stop();
+  sighup_.stop();
   uv_stop(loop_);
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "back/api/api.hpp"
+#include "back/engine/config_reloader.hpp"
 #include "back/engine/engine.hpp"
 #include "back/http/server.hpp"
 #include "common/config/config.hpp"
@@ -36,6 +37,9 @@ class BackDaemon {
 
  private:
   std::optional<StartError> listen();
+  /// Reads the config file again (SIGHUP, POST /api/v1/reload, a deploy's
+  /// "reload": true); with `apply`, what passes its checks takes effect.
+  ConfigReload reload(bool apply);
   void maybe_finish();
 
   uv_loop_t* loop_;
@@ -46,6 +50,7 @@ class BackDaemon {
   std::unique_ptr<http::HttpServer> server_;
   common::uv::Signal sigterm_;
   common::uv::Signal sigint_;
+  common::uv::Signal sighup_;
   bool shutting_down_ = false;
   bool deploys_done_ = false;
   bool server_done_ = false;

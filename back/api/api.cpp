@@ -34,6 +34,7 @@ Api::Api(Parts parts)
   router_.add("GET", "/api/v1/services", [this](Request& r, const Ex& e, const Params&) { services(r, e); });
   router_.add("POST", "/api/v1/services/{name}/restart",
               [this](Request& r, const Ex& e, const Params& p) { restart_service(r, e, p); });
+  router_.add("POST", "/api/v1/reload", [this](Request& r, const Ex& e, const Params&) { reload(r, e); });
   router_.add("GET", "/api/v1/lanes", [this](Request& r, const Ex& e, const Params&) { lanes(r, e); });
   router_.add("GET", "/healthz", [this](Request& r, const Ex& e, const Params&) { healthz(r, e); });
   router_.add("GET", "/metrics", [this](Request& r, const Ex& e, const Params&) { metrics(r, e); });

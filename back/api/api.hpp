@@ -11,6 +11,7 @@
 #include "back/api/deploy_list.hpp"
 #include "back/api/metrics.hpp"
 #include "back/api/router.hpp"
+#include "back/engine/config_reloader.hpp"
 #include "back/engine/deploy_service.hpp"
 #include "back/events/event_bus.hpp"
 #include "back/http/server.hpp"
@@ -33,6 +34,8 @@ class Api {
     back::LogStore& logs;
     back::EventBus& events;
     back::Restarter& supervisor;
+    /// Reads the config file again (POST /api/v1/reload); empty: not offered.
+    back::ConfigReloader reload = nullptr;
   };
 
   explicit Api(Parts parts);
@@ -85,6 +88,8 @@ class Api {
   void services(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void lanes(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void restart_service(http::Request& req, const std::shared_ptr<http::Exchange>& ex, const Params& params);
+  // api_reload.cpp
+  void reload(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void healthz(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void metrics(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   // The dashboard's files (api_ui.cpp).

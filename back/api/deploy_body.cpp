@@ -10,8 +10,8 @@ namespace reship::api {
 
 std::optional<ApiError> DeployBody::read_fields(simdjson::dom::object object, back::DeployRequest& request,
                                                 std::span<const std::string_view> also) const {
-  static constexpr std::array<std::string_view, 6> kFields = {"scope",  "mode",          "sessionId",
-                                                               "reason", "cancelRunning", "idempotencyKey"};
+  static constexpr std::array<std::string_view, 7> kFields = {"scope",         "mode",           "sessionId", "reason",
+                                                               "cancelRunning", "idempotencyKey", "reload"};
   std::vector<std::string_view> known(kFields.begin(), kFields.end());
   known.insert(known.end(), also.begin(), also.end());
   common::JsonFields f(object);
@@ -21,6 +21,7 @@ std::optional<ApiError> DeployBody::read_fields(simdjson::dom::object object, ba
   if (auto s = f.string("sessionId")) request.session_id = std::string(*s);
   if (auto s = f.string("reason")) request.reason = std::string(*s);
   if (auto b = f.boolean("cancelRunning")) request.cancel_running = *b;
+  if (auto b = f.boolean("reload")) request.reload = *b;
   const auto key = f.string("idempotencyKey");
   if (f.error()) return ApiError{400, "bad_request", *f.error()};
   if (key) {

@@ -33,6 +33,8 @@ class BuildSlots {
   bool running(const std::string& id) const;
   const std::vector<std::string>& running() const { return running_; }
   size_t max() const { return max_; }
+  /// A reload's new limit: deploys running now go on; admit() heeds it.
+  void set_max(size_t max) { max_ = max == 0 ? 1 : max; }
 
  private:
   struct Waiting {

@@ -11,6 +11,7 @@ bool DeployQueue::covers(const QueueEntry& x, const QueueEntry& y) const {
     scope_covers = it != covers_.end() && std::find(it->second.begin(), it->second.end(), y.scope) != it->second.end();
   }
   if (!scope_covers || !mode_includes(x.mode, y.mode)) return false;
+  if (y.reload && !x.reload) return false;
   for (const auto& t : y.targets) {
     if (std::find(x.targets.begin(), x.targets.end(), t) == x.targets.end()) return false;
   }

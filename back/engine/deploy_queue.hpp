@@ -15,6 +15,8 @@ struct QueueEntry {
   std::string scope;
   DeployMode mode = DeployMode::deploy;
   std::vector<std::string> targets;
+  /// "reload": true: a deploy that reloads the config covers only others that do too.
+  bool reload = false;
 };
 
 /// The queue rules of contract 3.2, as pure decisions: one running deploy, at
@@ -22,6 +24,8 @@ struct QueueEntry {
 class DeployQueue {
  public:
   explicit DeployQueue(std::map<std::string, std::vector<std::string>> covers) : covers_(std::move(covers)) {}
+  /// A reload's new [back] covers, for the requests that come next.
+  void set_covers(std::map<std::string, std::vector<std::string>> covers) { covers_ = std::move(covers); }
 
   /// X covers Y when they have the same scope or X's scope lists Y's in
   /// [back] covers, X's mode includes Y's, and X restarts at least what Y

@@ -62,7 +62,12 @@ int http_status_of(DeployStatus status) {
 
 RestartEntry restart_entry(const ipc::RestartDone& done) {
   return RestartEntry{done.service, done.ok,     done.pid, done.duration_ms,
-                      done.error,   done.killed, done.ok ? std::string() : done.output, done.mode};
+                      done.error,   done.killed, done.ok ? std::string() : done.output, done.mode, ""};
+}
+
+RestartEntry restart_entry(const ipc::ReloadResult& result) {
+  return RestartEntry{result.service, result.ok, result.pid, result.duration_ms, result.error, false,
+                      result.ok ? std::string() : result.output, "", result.action};
 }
 
 std::string record_json(const DeployRecord& r, const RecordView& view) {
@@ -106,9 +111,12 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
     if (e.killed) w.field("killed", true);
     if (!e.output.empty()) w.field("output", e.output);
     if (!e.mode.empty()) w.field("mode", e.mode);
+    if (!e.action.empty()) w.field("action", e.action);
     w.end_object();
   }
   w.end_array();
+  if (r.reload) w.field("reload", true);
+  if (!r.reload_needs_restart.empty()) w.field("reloadNeedsRestart", r.reload_needs_restart);
   w.field("selfRestart", r.self_restart);
   w.field("coalesced", view.coalesced);
   w.field("joined", r.joined);

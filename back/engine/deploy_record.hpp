@@ -40,7 +40,13 @@ struct RestartEntry {
   std::string output;
   /// "stop-first" or "overlap" (the service's restart_mode); "" when unknown.
   std::string mode;
+  /// What a deploy's reload ("reload": true) did: "started", "stopped" or
+  /// "restarted"; "" for the restarts of the deploy's scope.
+  std::string action;
 };
+
+/// The entry a reload's result becomes.
+RestartEntry restart_entry(const ipc::ReloadResult& result);
 
 /// The entry a restart.done of the supervisor becomes.
 RestartEntry restart_entry(const ipc::RestartDone& done);
@@ -77,6 +83,11 @@ struct DeployRecord {
   /// While queued at the head of its lane: what it waits for ("build slot",
   /// an exclusive deploy). Not stored: it holds for the moment only.
   std::optional<std::string> waiting_for;
+  /// "reload": true: the config is read again after the build, before the
+  /// restarts.
+  bool reload = false;
+  /// What that reload found to need a restart of a daemon (not applied).
+  std::vector<std::string> reload_needs_restart;
 };
 
 /// Options of record_json().

@@ -62,7 +62,7 @@ void DeployRun::start() {
   if (builds) {
     run_build();
   } else {
-    run_restarts();
+    after_build();
   }
 }
 
@@ -169,6 +169,10 @@ void DeployRun::on_build_done(BuildResult result) {
 }
 
 void DeployRun::after_build() {
+  if (record_.reload && !reloaded_) {
+    run_reload();
+    return;
+  }
   if (!mode_includes(record_.mode, DeployMode::restart) || record_.targets.empty()) {
     finish(DeployStatus::succeeded, std::nullopt);
     return;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "back/engine/build_process.hpp"
+#include "back/engine/config_reloader.hpp"
 #include "back/engine/deploy_events.hpp"
 #include "back/engine/deploy_log.hpp"
 #include "back/engine/deploy_record.hpp"
@@ -38,6 +39,8 @@ struct DeployContext {
   /// A restart.done that came after its deploy had ended (a stalled
   /// supervisor): added to the record there.
   std::function<void(const std::string& deploy_id, const ipc::RestartDone& done)> late_restart_done = nullptr;
+  /// Reloads reship-back's config, for a deploy with "reload": true.
+  ConfigReloader reload_config = nullptr;
 };
 
 /// One deploy, from the queue to its end (contract 3.1, 3.2): its build, then
@@ -137,6 +140,11 @@ class DeployRun : public std::enable_shared_from_this<DeployRun> {
   void after_build();
   // By value: the build that reports it is destroyed in here.
   void on_build_done(BuildResult result);
+  // A deploy with "reload": true, after its build (deploy_reload.cpp):
+  // both daemons read the config, then the scope's restarts.
+  void run_reload();
+  void on_supervisor_reload(const ipc::ReloadDone& done);
+  void fail_reload(const std::string& headline, const std::vector<std::string>& problems);
   void run_restarts();
   void on_restart_done(const ipc::RestartDone& done);
   void on_restarts_complete();
@@ -160,6 +168,7 @@ class DeployRun : public std::enable_shared_from_this<DeployRun> {
   std::unique_ptr<DeployLog> log_;
   std::unique_ptr<BuildProcess> build_;
   std::vector<std::string> restart_failures_;
+  bool reloaded_ = false;  // the config has been reloaded: on to the restarts
   std::vector<Waiter> waiters_;
   std::map<uint64_t, Watcher> watchers_;
   uint64_t next_watcher_ = 1;

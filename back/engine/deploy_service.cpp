@@ -48,6 +48,13 @@ void DeployService::late_restart_done(const std::string& id, const ipc::RestartD
 
 DeployService::~DeployService() = default;
 
+void DeployService::config_changed() {
+  slots_.set_max(config_.back.max_parallel_builds != 0 ? config_.back.max_parallel_builds
+                                                       : std::max<size_t>(1, config_.lanes.size()));
+  for (auto& [name, queue] : lanes_) queue.set_covers(config_.back.covers);
+  pump();
+}
+
 std::string DeployService::scope_list() const {
   std::vector<std::string> names;
   for (const auto& [name, members] : config_.scopes) names.push_back(name);
@@ -110,12 +117,13 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
   r.requested_by = request.requested_by;
   r.session_id = request.session_id;
   r.reason = request.reason;
+  r.reload = request.reload;
   r.lane = config_.lane_of(r.scope);
 
   // The queue rules hold within the lane only: a request never joins,
   // replaces or cancels a deploy of another lane.
   DeployQueue& queue = lane_queue(r.lane);
-  const QueueEntry entry{r.id, r.scope, r.mode, r.targets};
+  const QueueEntry entry{r.id, r.scope, r.mode, r.targets, r.reload};
   const auto decision = queue.decide(entry, request.cancel_running);
   if (decision.action == DeployQueue::Decision::Action::coalesce) {
     DeployRun* joined = find(decision.joined_id);
@@ -144,7 +152,7 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
     spdlog::error("{}", inserted.error().message);
     return Refusal{Refusal::Reason::storage_error, inserted.error().message};
   }
-  queue.apply(decision, QueueEntry{r.id, r.scope, r.mode, r.targets});
+  queue.apply(decision, QueueEntry{r.id, r.scope, r.mode, r.targets, r.reload});
   spdlog::info("deploy {}: {} of scope {} requested by {}", r.id, mode_name(r.mode), r.scope, r.requested_by);
   events_.queued(r);
   if (keyed) {

@@ -36,6 +36,9 @@ struct DeployRequest {
   std::string session_id;
   std::string reason;
   bool cancel_running = false;
+  /// "reload": true: both daemons read the config again after the build,
+  /// before the restarts (issue 22).
+  bool reload = false;
   /// The caller may bounce `edge` (an unrestricted token, or no tokens at all).
   bool unrestricted = false;
   /// Idempotency-Key: a retry with the same key joins the deploy the first
@@ -138,6 +141,11 @@ class DeployService {
   };
   std::vector<LaneState> lanes() const;
   size_t max_parallel_builds() const { return slots_.max(); }
+  /// The config was reloaded (in place): the build slots and each lane's
+  /// covers follow it; running and queued deploys keep what they have.
+  void config_changed();
+  /// How a deploy with "reload": true reloads this daemon's config.
+  void set_reloader(ConfigReloader reloader) { context_.reload_config = std::move(reloader); }
   /// Scopes a caller may name, for messages ("scopes: all, platform").
   std::string scope_list() const;
 

@@ -77,6 +77,7 @@ std::string IdempotencyKeys::fingerprint(const DeployRequest& request) {
       .field("sessionId", request.session_id)
       .field("reason", request.reason)
       .field("cancelRunning", request.cancel_running)
+      .field("reload", request.reload)
       .end_object();
   return std::move(w).str();
 }

@@ -104,7 +104,7 @@ void DeployService::resume(DeployRecord record) {
   // Its lane as the config says now (a lane may have been added since).
   record.lane = config_.lane_of(record.scope);
   DeployQueue& queue = lane_queue(record.lane);
-  const QueueEntry entry{record.id, record.scope, record.mode, record.targets};
+  const QueueEntry entry{record.id, record.scope, record.mode, record.targets, record.reload};
   const auto decision = queue.decide(entry, false);
   if (decision.action == DeployQueue::Decision::Action::coalesce) {
     // Two leftovers where one covers the other: the covered one is done by

@@ -34,6 +34,12 @@ class Restarter {
   virtual void restart(const std::vector<std::string>& services, Handlers handlers) = 0;
   /// What runs now: contract 2.1's status reply.
   virtual void status(std::function<void(common::Result<ipc::StatusReply>)> done) = 0;
+  /// Has the runner read the config file again (contract §5 reload), with
+  /// changed services left for their next restart, for a deploy with
+  /// "reload": true. A runner that cannot says so.
+  virtual void reload(std::function<void(common::Result<ipc::ReloadDone>)> done) {
+    done(common::Error{"this restarter cannot reload a config"});
+  }
 };
 
 }  // namespace reship::back

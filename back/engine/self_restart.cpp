@@ -170,13 +170,13 @@ void SelfRestart::complete(DeployRecord& record, const SelfRestartOutcome& outco
   }
   const bool own = !config_.back.service.empty() && contains(record.targets, config_.back.service);
   if (own) {
-    record.restarts.push_back({config_.back.service, outcome.ok, own_pid, outcome.took_ms, outcome.ok ? "" : outcome.error, false, "", ""});
+    record.restarts.push_back({config_.back.service, outcome.ok, own_pid, outcome.took_ms, outcome.ok ? "" : outcome.error, false, "", "", ""});
   }
   if (edge) {
     std::optional<int> pid;
     if (outcome.status) pid = outcome.status->supervisor.pid;
     record.restarts.push_back({std::string(common::kEdge), outcome.ok, pid, outcome.took_ms,
-                               outcome.ok ? "" : outcome.error, false, "", ""});
+                               outcome.ok ? "" : outcome.error, false, "", "", ""});
   }
 }
 

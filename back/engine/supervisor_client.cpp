@@ -56,4 +56,21 @@ void SupervisorClient::status(std::function<void(common::Result<ipc::StatusReply
                common::Millis(5000));
 }
 
+void SupervisorClient::reload(std::function<void(common::Result<ipc::ReloadDone>)> done) {
+  auto cb = std::make_shared<std::function<void(common::Result<ipc::ReloadDone>)>>(std::move(done));
+  // It waits for what it starts: every service's stop and ready time bounds it.
+  common::Millis longest{0};
+  for (const auto& s : config_.services) longest = std::max(longest, s.stop_timeout + s.ready_timeout);
+  client_.send([](std::string_view id) { return ipc::encode_reload_request(id, true); },
+               {[cb](const ipc::Reply& reply) {
+                  if (const auto* reloaded = reply.as<ipc::ReloadDone>()) {
+                    (*cb)(*reloaded);
+                  } else if (const auto* error = reply.as<ipc::ErrorReply>()) {
+                    (*cb)(common::Error{"reship-supervisor refused the reload (" + error->code + "): " + error->message});
+                  }
+                },
+                [cb](const common::Error& error) { (*cb)(error); }},
+               longest + common::Millis(15'000));
+}
+
 }  // namespace reship::back

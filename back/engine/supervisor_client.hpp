@@ -23,6 +23,7 @@ class SupervisorClient final : public Restarter {
 
   void restart(const std::vector<std::string>& services, Handlers handlers) override;
   void status(std::function<void(common::Result<ipc::StatusReply>)> done) override;
+  void reload(std::function<void(common::Result<ipc::ReloadDone>)> done) override;
   const std::string& socket_path() const { return client_.socket_path(); }
 
  private:

@@ -42,6 +42,13 @@ bool unix_socket_is_live(const std::string& path) {
 HttpServer::HttpServer(uv_loop_t* loop, Handler handler, Options options)
     : ctx_(std::make_unique<ServerContext>(loop, options, std::move(handler))), grace_timer_(loop), settle_timer_(loop) {}
 
+void HttpServer::set_limits(std::chrono::milliseconds header_timeout, std::chrono::milliseconds idle_timeout,
+                            size_t max_connections) {
+  ctx_->options.header_timeout = header_timeout;
+  ctx_->options.idle_timeout = idle_timeout;
+  ctx_->options.max_connections = max_connections;
+}
+
 HttpServer::~HttpServer() {
   close_listeners();
   std::vector<std::shared_ptr<Connection>> all;

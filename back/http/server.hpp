@@ -56,6 +56,9 @@ class HttpServer {
 
   /// The TCP ports bound, in the order listen*() was called.
   const std::vector<int>& tcp_ports() const { return ports_; }
+  /// A reload's new limits: for the connections accepted from now on.
+  void set_limits(std::chrono::milliseconds header_timeout, std::chrono::milliseconds idle_timeout,
+                  size_t max_connections);
   /// The first TCP port bound, or 0.
   int port() const { return ports_.empty() ? 0 : ports_.front(); }
 

@@ -34,6 +34,7 @@ constexpr std::string_view kToolsList = R"({"tools":[)"
     R"("sessionId":{"type":"string","description":"your session, kept in the record"},)"
     R"("idempotencyKey":{"type":"string","description":"a unique key (e.g. a UUID) so that a retry of this call joins its deploy"},)"
     R"("cancelRunning":{"type":"boolean","description":"cancel a running deploy that this one covers"},)"
+    R"("reload":{"type":"boolean","description":"after the build, have both daemons read reship.toml again, so that a service you added to it (and to the scope) starts with this deploy"},)"
     R"("waitSeconds":{"type":"integer","minimum":0,"maximum":50,"description":"how long to wait for the outcome, default 50"})"
     R"(}},"outputSchema":)" RESHIP_RECORD_SCHEMA R"(},)"
     // deploy_wait

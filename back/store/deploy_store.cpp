@@ -73,6 +73,8 @@ std::string extra_json(const DeployRecord& r) {
   common::JsonWriter w;
   w.begin_object().key("diagnostics");
   diagnostics::write_diagnostics(w, r.diagnostics);
+  if (r.reload) w.field("reload", true);
+  if (!r.reload_needs_restart.empty()) w.field("reloadNeedsRestart", r.reload_needs_restart);
   w.end_object();
   return std::move(w).str();
 }
@@ -84,6 +86,15 @@ void read_extra(const std::string& json, DeployRecord& r) {
   simdjson::dom::element diags;
   if (!(*doc)["diagnostics"].get(diags)) {
     if (auto parsed = diagnostics::parse_diagnostics_json(simdjson::minify(diags))) r.diagnostics = std::move(*parsed);
+  }
+  bool reload = false;
+  if (!(*doc)["reload"].get(reload)) r.reload = reload;
+  simdjson::dom::array notes;
+  if (!(*doc)["reloadNeedsRestart"].get(notes)) {
+    for (auto n : notes) {
+      std::string_view text;
+      if (!n.get(text)) r.reload_needs_restart.emplace_back(text);
+    }
   }
 }
 
@@ -106,6 +117,7 @@ std::string restarts_json(const std::vector<RestartEntry>& restarts) {
         .field("killed", e.killed)
         .field("output", e.output)
         .field("mode", e.mode)
+        .field("action", e.action)
         .end_object();
   }
   w.end_array();
@@ -206,6 +218,7 @@ DeployRecord read_record(sqlite3_stmt* s, simdjson::dom::parser& parser) {
         e.killed = f.boolean("killed").value_or(false);
         e.output = std::string(f.string("output").value_or(""));
         e.mode = std::string(f.string("mode").value_or(""));
+        e.action = std::string(f.string("action").value_or(""));
         r.restarts.push_back(std::move(e));
       }
     }

@@ -67,6 +67,8 @@ struct LogLine {
 class LogStore final : public LogSource {
  public:
   LogStore(const std::filesystem::path& state_dir, size_t keep_logs);
+  /// A reload's new [back] keep_logs, heeded at the next pruning.
+  void set_keep_logs(size_t keep_logs) { keep_logs_ = keep_logs; }
   /// LogSource: what read() gives, "" when unreadable.
   std::string read_run(const std::string& deploy_id, int64_t offset, uint64_t bytes) const override;
 

@@ -33,6 +33,8 @@ TEST_CASE("deploy store: a record round-trips with every field", "[unit]") {
   r.mode = DeployMode::build;
   r.session_id = "s-1";
   r.reason = "fix typo";
+  r.reload = true;
+  r.reload_needs_restart = {"reship-back: [back] listen: after a restart"};
   r.started_at = r.created_at + 3;
   r.finished_at = r.created_at + 5000;
   r.queued_ms = 3;
@@ -40,7 +42,7 @@ TEST_CASE("deploy store: a record round-trips with every field", "[unit]") {
   r.exit_code = 2;
   r.error_summary = "build failed: exited with code 2\nerror: x";
   r.restarts.push_back({"web", false, std::nullopt, 120, "exited with code 1 before it was ready", true,
-                        "TypeError: x is undefined\n    at main (/app/server.js:3:7)", "overlap"});
+                        "TypeError: x is undefined\n    at main (/app/server.js:3:7)", "overlap", "started"});
   diagnostics::Diagnostic d;
   d.tool = "tsc";
   d.file = "src/app.ts";
@@ -62,6 +64,9 @@ TEST_CASE("deploy store: a record round-trips with every field", "[unit]") {
   CHECK(back->restarts.at(0).error == r.restarts[0].error);
   CHECK(back->restarts.at(0).output == r.restarts[0].output);
   CHECK(back->restarts.at(0).mode == "overlap");
+  CHECK(back->restarts.at(0).action == "started");
+  CHECK(back->reload);
+  CHECK(back->reload_needs_restart == r.reload_needs_restart);
   REQUIRE(back->diagnostics.size() == 1);
   CHECK(back->diagnostics[0].file == "src/app.ts");
   CHECK(back->diagnostics[0].line == 12);

@@ -26,7 +26,11 @@ std::string expand(std::string text, int port, bool tcp) {
 }  // namespace
 
 BackFixture::BackFixture(const std::string& config_toml, bool tcp)
-    : port_(tcp ? free_port() : 0), supervisor_(expand(config_toml, port_, tcp)) {}
+    : port_(tcp ? free_port() : 0), tcp_(tcp), supervisor_(expand(config_toml, port_, tcp)) {}
+
+void BackFixture::write_config(const std::string& config_toml) {
+  supervisor_.write_config(expand(config_toml, port_, tcp_));
+}
 
 BackFixture::~BackFixture() {
   if (back_) back_->stop();

@@ -40,11 +40,15 @@ class BackFixture {
   std::string back_socket() const { return (supervisor_.dir().path() / "run/back.sock").string(); }
   std::string back_log() const;
   std::string config_path() const { return supervisor_.config_path(); }
+  /// Rewrites the config (expanded as the constructor's), for a reload or
+  /// the next start.
+  void write_config(const std::string& config_toml);
   int port() const { return port_; }
   const TempDir& dir() const { return supervisor_.dir(); }
 
  private:
   int port_ = 0;
+  bool tcp_ = false;
   SupervisorFixture supervisor_;
   std::unique_ptr<ChildProcess> back_;
 };
