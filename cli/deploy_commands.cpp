@@ -28,6 +28,7 @@ struct DeployOptions {
   std::string reason;
   std::string session;
   bool cancel_running = false;
+  bool reload = false;
   bool async = false;
   bool json = false;
 };
@@ -130,6 +131,7 @@ int run_deploy(CliContext& ctx, const DeployOptions& o) {
   if (!o.reason.empty()) body.field("reason", o.reason);
   if (!o.session.empty()) body.field("sessionId", o.session);
   if (o.cancel_running) body.field("cancelRunning", true);
+  if (o.reload) body.field("reload", true);
   body.end_object();
   // Sent again only when it did not reach reship-back (refused, or a 503
   // shutting_down): a request that may have arrived is not repeated.
@@ -330,6 +332,8 @@ void add_deploy_commands(CLI::App& app, CliContext& ctx, int& exit_code) {
   d->add_option("--reason", deploy->reason, "why, for the record");
   d->add_option("--session", deploy->session, "a session id to tie the deploy to");
   d->add_flag("--cancel-running", deploy->cancel_running, "cancel the running deploy if this one covers it");
+  d->add_flag("--reload", deploy->reload,
+              "after the build, have both daemons read the config again (a service added ships with the deploy)");
   d->add_flag("--async", deploy->async, "answer at once with the deploy's id");
   d->add_flag("--json", deploy->json, "print the final record as JSON, no live log");
   d->footer("Exit code: 0 succeeded, 1 failed or interrupted, 3 cancelled, 2 usage or connection error.");

@@ -26,9 +26,16 @@ std::string restarts_text(simdjson::dom::element record) {
   for (auto r : restarts) {
     const bool ok = json_bool(r, "ok");
     char line[512];
-    if (ok) {
-      std::snprintf(line, sizeof line, "  %-20s restarted  pid %-7lld %s\n", json_string(r, "service").c_str(),
-                    static_cast<long long>(json_int(r, "pid")), human_duration(json_int(r, "durationMs")).c_str());
+    // What a deploy's reload did ("started", "stopped"), else a restart.
+    std::string action = json_string(r, "action");
+    if (action.empty()) action = "restarted";
+    if (ok && action == "stopped") {
+      std::snprintf(line, sizeof line, "  %-20s stopped    %s\n", json_string(r, "service").c_str(),
+                    human_duration(json_int(r, "durationMs")).c_str());
+    } else if (ok) {
+      std::snprintf(line, sizeof line, "  %-20s %-10s pid %-7lld %s\n", json_string(r, "service").c_str(),
+                    action.c_str(), static_cast<long long>(json_int(r, "pid")),
+                    human_duration(json_int(r, "durationMs")).c_str());
     } else {
       std::snprintf(line, sizeof line, "  %-20s FAILED     %s\n", json_string(r, "service").c_str(),
                     common::escape_controls(json_string(r, "error")).c_str());

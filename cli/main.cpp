@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cli::add_lanes_command(app, ctx, exit_code);
   cli::add_ps_command(app, ctx, exit_code);
   cli::add_restart_command(app, ctx, exit_code);
+  cli::add_reload_command(app, ctx, exit_code);
   if (int rc = common::parse_flags(app, argc, argv); rc >= 0) return rc;
   return exit_code;
 }

@@ -10,11 +10,8 @@
 #include "ipc/blocking_client.hpp"
 
 namespace reship::cli {
-namespace {
 
-constexpr const char* kRequestId = "cli";
-
-common::Result<ipc::BlockingClient> connect(CliContext& ctx) {
+common::Result<ipc::BlockingClient> connect_supervisor(CliContext& ctx) {
   auto path = ctx.socket_path();
   if (!path) return std::move(path).error();
   auto client = ipc::BlockingClient::connect(*path);
@@ -24,6 +21,12 @@ common::Result<ipc::BlockingClient> connect(CliContext& ctx) {
   }
   return client;
 }
+
+namespace {
+
+constexpr const char* kRequestId = "cli";
+
+common::Result<ipc::BlockingClient> connect(CliContext& ctx) { return connect_supervisor(ctx); }
 
 std::string last_exit_text(const ipc::ServiceStatus& s) {
   if (!s.last_exit) return "-";
@@ -58,14 +61,17 @@ int run_ps(CliContext& ctx, bool json) {
   std::vector<std::string> columns{"SERVICE", "STATE", "READY", "PID", "UPTIME", "RESTARTS", "LAST EXIT"};
   if (any_sockets) columns.emplace_back("LISTEN");
   Table table(columns);
+  bool any_changed = false;
   for (const auto& s : status->services) {
     // What the service forked or daemonized, counted in its cgroup.
     std::string pid = s.pid ? std::to_string(*s.pid) : "-";
     if (s.extra_processes > 0) {
       pid += " (+" + std::to_string(s.extra_processes) + (s.extra_processes == 1 ? " process)" : " processes)");
     }
-    std::vector<std::string> row{s.name,      s.state, s.ready ? "yes" : "no", pid, s.pid ? human_duration(s.uptime_ms) : "-",
-                                 std::to_string(s.restarts), last_exit_text(s)};
+    any_changed = any_changed || s.changed;
+    std::vector<std::string> row{s.name, s.changed ? s.state + "*" : s.state, s.ready ? "yes" : "no", pid,
+                                 s.pid ? human_duration(s.uptime_ms) : "-", std::to_string(s.restarts),
+                                 last_exit_text(s)};
     if (any_sockets) {
       std::string listen;
       for (const auto& k : s.sockets) listen += (listen.empty() ? "" : " ") + k.bound;
@@ -75,6 +81,7 @@ int run_ps(CliContext& ctx, bool json) {
   }
   std::printf("reship-supervisor %s, pid %d, up %s\n\n%s", status->supervisor.version.c_str(),
               status->supervisor.pid, human_duration(status->supervisor.uptime_ms).c_str(), table.render().c_str());
+  if (any_changed) std::printf("* reloaded with a new definition, which applies at its next restart\n");
   return kExitOk;
 }
 

@@ -109,3 +109,28 @@ TEST_CASE("reship: a bad config is exit 2 with its problems", "[integration]") {
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains(file + ":2: supervisor.socket_mode"));
 }
+
+TEST_CASE("reship reload --only supervisor: what started and stayed, and a broken file changes nothing with exit 2",
+          "[integration]") {
+  SupervisorFixture sup(kServices);
+  sup.start();
+  REQUIRE(sup.wait_state("api", "running"));
+  const int web = sup.service("web").pid.value();
+  sup.write_config(std::string(kServices) + "[services.worker]\ncommand = [\"@helper\", \"sleep\"]\n");
+  auto r = run_reship(sup, {"reload", "--only", "supervisor"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("supervisor: reloaded in "));
+  CHECK_THAT(r.out, Catch::Contains("started    worker               pid " +
+                                    std::to_string(sup.service("worker").pid.value())));
+  CHECK_THAT(r.out, Catch::Contains("unchanged  web, api, broken"));
+  CHECK(sup.service("web").pid.value() == web);
+
+  sup.write_config(std::string(kServices) + "[services.worker]\ncommand = \"not an array\"\n");
+  auto broken = run_reship(sup, {"reload", "--only", "supervisor"});
+  INFO(broken.out << broken.err);
+  CHECK(broken.exit_code == 2);
+  CHECK_THAT(broken.err, Catch::Contains(sup.config_path() + ":"));
+  CHECK_THAT(broken.err, Catch::Contains("nothing was reloaded"));
+  CHECK(sup.service("worker").state == "running");
+}
