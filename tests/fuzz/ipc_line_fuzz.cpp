@@ -89,6 +89,7 @@ std::string encode_request(const ipc::Request& r) {
     case ipc::Op::start:
     case ipc::Op::stop: return ipc::encode_start_stop_request(*r.id, r.op, r.services);
     case ipc::Op::subscribe: return ipc::encode_subscribe_request(*r.id);
+    case ipc::Op::reload: return ipc::encode_reload_request(*r.id, r.defer_restarts);
   }
   reship::fuzz::fail("unknown op", __FILE__, __LINE__);
 }
@@ -118,6 +119,7 @@ void check_request(simdjson::dom::parser& parser, std::string_view line) {
       break;
     case ipc::Op::start:
     case ipc::Op::stop: FUZZ_CHECK(second->services == request.services); break;
+    case ipc::Op::reload: FUZZ_CHECK(second->defer_restarts == request.defer_restarts); break;
     case ipc::Op::status:
     case ipc::Op::subscribe: break;
   }
