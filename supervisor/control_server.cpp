@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/os/socket_path.hpp"
 #include "ipc/blocking_client.hpp"
 
 namespace reship::supervisor {
@@ -67,30 +68,31 @@ namespace {
 
 // Decides what to do about something already at the socket path.
 common::Result<void> clear_socket_path(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return {};
-    return common::errno_error("cannot check " + path);
+  auto found = common::claim_socket_path(path);
+  if (!found) return std::move(found).error();
+  switch (*found) {
+    case common::SocketPath::absent:
+      return {};
+    case common::SocketPath::stale:
+      // Nobody answers: the socket file was left by a supervisor that died.
+      spdlog::info("control: removed the stale socket {}", path);
+      return {};
+    case common::SocketPath::not_a_socket:
+      return common::Error{"cannot bind " + path +
+                           ": it exists and is not a socket; remove it or set another [supervisor] socket"};
+    case common::SocketPath::live:
+      break;
   }
-  if (!S_ISSOCK(st.st_mode)) {
-    return common::Error{"cannot bind " + path +
-                         ": it exists and is not a socket; remove it or set another [supervisor] socket"};
-  }
-  auto client = ipc::BlockingClient::connect(path);
-  if (client) {
-    std::string who = "another process is listening there";
+  std::string who = "another process is listening there";
+  if (auto client = ipc::BlockingClient::connect(path)) {
     auto hello = client->request(ipc::encode_hello_request("probe", "reship-supervisor"), "probe", nullptr,
                                  common::Millis(1000));
     if (hello) {
       if (const auto* h = hello->as<ipc::HelloReply>()) who = "pid " + std::to_string(h->pid);
     }
-    return common::Error{"cannot bind " + path + ": a supervisor is already running (" + who +
-                         "); stop it first, or set another [supervisor] socket"};
   }
-  // Nobody answers: the socket file was left by a supervisor that died.
-  if (::unlink(path.c_str()) != 0) return common::errno_error("cannot remove the stale socket " + path);
-  spdlog::info("control: removed the stale socket {}", path);
-  return {};
+  return common::Error{"cannot bind " + path + ": a supervisor is already running (" + who +
+                       "); stop it first, or set another [supervisor] socket"};
 }
 
 }  // namespace

@@ -5,13 +5,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
-
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <utility>
+
+#include "common/os/socket_path.hpp"
 
 namespace reship::supervisor {
 namespace {
@@ -68,18 +69,14 @@ common::Result<ListenSocket> bind_tcp(const common::ListenAddress& a) {
 // A socket file left by a process that died is removed; one that someone
 // still listens on is not taken over.
 common::Result<void> clear_unix_path(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return {};
-  if (!S_ISSOCK(st.st_mode)) return common::Error{"it exists and is not a socket; remove it or listen elsewhere"};
-  const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (probe < 0) return common::errno_error("cannot make a socket");
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  const bool answered = ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(probe);
-  if (answered) return common::Error{"another process is listening there; stop it or listen elsewhere"};
-  if (::unlink(path.c_str()) != 0) return common::errno_error("cannot remove the stale socket file");
+  auto found = common::claim_socket_path(path);
+  if (!found) return std::move(found).error();
+  if (*found == common::SocketPath::not_a_socket) {
+    return common::Error{"it exists and is not a socket; remove it or listen elsewhere"};
+  }
+  if (*found == common::SocketPath::live) {
+    return common::Error{"another process is listening there; stop it or listen elsewhere"};
+  }
   return {};
 }
 

@@ -1,16 +1,12 @@
 #include "back/http/server.hpp"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include <spdlog/spdlog.h>
 
 #include "back/http/connection.hpp"
+#include "common/os/socket_path.hpp"
 
 namespace reship::http {
 namespace {
@@ -21,21 +17,6 @@ using common::Result;
 // Connections being refused (503) at once beyond max_connections; more
 // than this are closed without an answer.
 constexpr size_t kMaxRejecting = 64;
-
-// Whether a process accepts connections on the Unix socket at `path`.
-bool unix_socket_is_live(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return true;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), std::min(path.size(), sizeof addr.sun_path - 1));
-  const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  const int err = errno;
-  ::close(fd);
-  // Only "refused" proves that nobody listens; anything else (a full
-  // backlog, no permission) leaves the file alone.
-  return rc == 0 || err != ECONNREFUSED;
-}
 
 }  // namespace
 
@@ -95,19 +76,18 @@ Result<void> HttpServer::listen_tcp(const std::string& host, int port) {
 
 Result<void> HttpServer::listen_unix(const std::string& path, unsigned mode) {
   if (ctx_->shutting_down) return Error{"cannot listen: the server is shutting down"};
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
-      return Error{"cannot listen on " + path +
-                   ": a file that is not a socket is in the way; move it or choose another path"};
-    }
-    if (unix_socket_is_live(path)) {
-      return Error{"cannot listen on " + path +
-                   ": another process is listening there (is another reship-back running?)"};
-    }
-    // A socket file left behind by a process that died.
-    ::unlink(path.c_str());
+  // A socket file left behind by a process that died is removed.
+  auto found = common::claim_socket_path(path);
+  if (!found) return std::move(found).error();
+  if (*found == common::SocketPath::not_a_socket) {
+    return Error{"cannot listen on " + path +
+                 ": a file that is not a socket is in the way; move it or choose another path"};
   }
+  if (*found == common::SocketPath::live) {
+    return Error{"cannot listen on " + path +
+                 ": another process is listening there (is another reship-back running?)"};
+  }
+  struct stat st {};
   auto listener = common::uv::Listener::unix_socket(
       ctx_->loop, path, mode, [this](common::uv::Stream stream) { accept(std::move(stream), true); });
   if (!listener) return std::move(listener).error();
