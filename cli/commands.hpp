@@ -22,5 +22,7 @@ common::Result<ipc::BlockingClient> connect_supervisor(CliContext& ctx);
 void add_deploy_commands(CLI::App& app, CliContext& ctx, int& exit_code);
 /// lanes (GET /api/v1/lanes).
 void add_lanes_command(CLI::App& app, CliContext& ctx, int& exit_code);
+/// lock, unlock, locks (/api/v1/lock).
+void add_lock_commands(CLI::App& app, CliContext& ctx, int& exit_code);
 
 }  // namespace reship::cli

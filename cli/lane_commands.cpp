@@ -35,7 +35,7 @@ int run_lanes(CliContext& ctx, bool json) {
   auto doc = parser.parse(result->body);
   simdjson::dom::array lanes;
   if (doc.error() || doc["lanes"].get_array().get(lanes)) return fail("reship-back sent lanes that are not JSON");
-  Table table({"LANE", "SCOPES", "RUNNING", "QUEUED"});
+  Table table({"LANE", "SCOPES", "RUNNING", "QUEUED", "LOCK"});
   for (auto lane : lanes) {
     std::string scopes;
     simdjson::dom::array list;
@@ -45,7 +45,12 @@ int run_lanes(CliContext& ctx, bool json) {
         if (!s.get(v)) scopes += (scopes.empty() ? "" : ",") + std::string(v);
       }
     }
-    table.add({json_string(lane, "name"), scopes, deploy_cell(lane, "running"), deploy_cell(lane, "queued")});
+    std::string lock = "-";
+    simdjson::dom::element held;
+    if (!lane["lock"].get(held) && !held.is_null()) {
+      lock = json_string(held, "holder") + " until " + json_string(held, "until");
+    }
+    table.add({json_string(lane, "name"), scopes, deploy_cell(lane, "running"), deploy_cell(lane, "queued"), lock});
   }
   std::printf("%s", table.render().c_str());
   std::printf("builds at once: at most %lld\n", static_cast<long long>(json_int(doc.value(), "maxParallelBuilds")));

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   int exit_code = cli::kExitOk;
   cli::add_deploy_commands(app, ctx, exit_code);
   cli::add_lanes_command(app, ctx, exit_code);
+  cli::add_lock_commands(app, ctx, exit_code);
   cli::add_ps_command(app, ctx, exit_code);
   cli::add_restart_command(app, ctx, exit_code);
   cli::add_reload_command(app, ctx, exit_code);

@@ -36,6 +36,9 @@ Api::Api(Parts parts)
               [this](Request& r, const Ex& e, const Params& p) { restart_service(r, e, p); });
   router_.add("POST", "/api/v1/reload", [this](Request& r, const Ex& e, const Params&) { reload(r, e); });
   router_.add("GET", "/api/v1/lanes", [this](Request& r, const Ex& e, const Params&) { lanes(r, e); });
+  router_.add("GET", "/api/v1/lock", [this](Request& r, const Ex& e, const Params&) { list_locks(r, e); });
+  router_.add("POST", "/api/v1/lock", [this](Request& r, const Ex& e, const Params&) { take_lock(r, e); });
+  router_.add("DELETE", "/api/v1/lock", [this](Request& r, const Ex& e, const Params&) { release_lock(r, e); });
   router_.add("GET", "/healthz", [this](Request& r, const Ex& e, const Params&) { healthz(r, e); });
   router_.add("GET", "/metrics", [this](Request& r, const Ex& e, const Params&) { metrics(r, e); });
   router_.add("GET", "/", [this](Request& r, const Ex& e, const Params&) { ui_file(r, e, "index.html"); });
@@ -66,15 +69,22 @@ void Api::respond_error(const std::shared_ptr<http::Exchange>& ex, const ApiErro
   // 503s are all passing (reship-back stopping or restarting): say when to
   // come back.
   if (error.http_status == 503) headers.push_back({"Retry-After", "1"});
-  if (error.deploy_id.empty()) {
+  if (error.deploy_id.empty() && !error.lock) {
     ex->respond_error(error.http_status, error.code, error.message, headers);
     return;
   }
+  // Headers hold views: the text lives here until the answer is sent.
   const std::string location = "/api/v1/deploys/" + error.deploy_id;
-  headers.push_back({"Location", location});
-  common::JsonWriter w(128 + error.message.size());
-  w.begin_object().key("error").begin_object().field("code", error.code).field("message", error.message).end_object();
-  w.field("deployId", error.deploy_id).end_object();
+  if (!error.deploy_id.empty()) headers.push_back({"Location", location});
+  common::JsonWriter w(256 + error.message.size());
+  w.begin_object().key("error").begin_object().field("code", error.code).field("message", error.message);
+  if (error.lock) {
+    w.key("lock");
+    back::write_lock(w, *error.lock);
+  }
+  w.end_object();
+  if (!error.deploy_id.empty()) w.field("deployId", error.deploy_id);
+  w.end_object();
   std::string body = std::move(w).str();
   body.push_back('\n');
   ex->respond(error.http_status, "application/json", std::move(body), headers);

@@ -92,6 +92,10 @@ class Api {
   void reload(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void healthz(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   void metrics(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  // Routes (api_locks.cpp).
+  void list_locks(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void take_lock(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
+  void release_lock(http::Request& req, const std::shared_ptr<http::Exchange>& ex);
   // The dashboard's files (api_ui.cpp).
   void ui_file(http::Request& req, const std::shared_ptr<http::Exchange>& ex, std::string_view name);
 

@@ -13,6 +13,7 @@ int http_status_of(back::Refusal::Reason reason) {
     case Reason::idempotency_conflict: return 409;
     case Reason::storage_error: return 500;
     case Reason::shutting_down: return 503;
+    case Reason::locked: return 423;
   }
   return 500;
 }
@@ -24,7 +25,9 @@ ApiError not_a_deploy_id() {
 }
 
 ApiError api_error(const back::Refusal& refusal) {
-  return {http_status_of(refusal.reason), back::code_of(refusal.reason), refusal.message, refusal.deploy_id};
+  ApiError error{http_status_of(refusal.reason), back::code_of(refusal.reason), refusal.message, refusal.deploy_id};
+  error.lock = refusal.lock;
+  return error;
 }
 
 }  // namespace reship::api

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -18,6 +19,8 @@ struct ApiError {
   std::string code;
   std::string message;
   std::string deploy_id;
+  /// For 423 locked: the lock, shown in the body's "error" as "lock".
+  std::optional<back::DeployLock> lock;
 };
 
 /// How the API says an engine refusal (contract 3.1's table of statuses).

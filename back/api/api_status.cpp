@@ -64,6 +64,16 @@ void Api::restart_service(http::Request& req, const std::shared_ptr<http::Exchan
       return;
     }
   }
+  // A lock holds every way a lane's services are touched, this one too.
+  for (const auto& [scope, members] : parts_.config.scopes) {
+    if (std::find(members.begin(), members.end(), name) == members.end()) continue;
+    if (const auto* lock = parts_.deploys.locks().held(parts_.config.lane_of(scope))) {
+      ApiError error{423, "locked", back::describe_lock(*lock) + "; restarts of its services wait until then"};
+      error.lock = *lock;
+      respond_error(ex, error);
+      return;
+    }
+  }
   spdlog::info("restart of service {} asked by {}", name, caller->name);
   auto done = std::make_shared<std::optional<ipc::RestartDone>>();
   std::weak_ptr<bool> alive = alive_;
@@ -106,6 +116,12 @@ void Api::lanes(http::Request& req, const std::shared_ptr<http::Exchange>& ex) {
     record(lane.head);
     w.key("queued");
     record(lane.queued);
+    w.key("lock");
+    if (const auto* lock = parts_.deploys.locks().held(lane.name)) {
+      back::write_lock(w, *lock);
+    } else {
+      w.null();
+    }
     w.end_object();
   }
   w.end_array().end_object();
@@ -124,7 +140,10 @@ void Api::healthz(http::Request&, const std::shared_ptr<http::Exchange>& ex) {
       .field("pid", static_cast<int>(::getpid()))
       .field("uptimeMs", common::monotonic_ms() - started_ms_)
       .field("running", parts_.deploys.running_id())
-      .end_object();
+      .key("locks")
+      .begin_array();
+  for (const auto& lock : parts_.deploys.locks().all()) back::write_lock(w, lock);
+  w.end_array().end_object();
   respond_json(ex, problem ? 503 : 200, std::move(w).str());
 }
 
@@ -136,7 +155,8 @@ void Api::metrics(http::Request&, const std::shared_ptr<http::Exchange>& ex) {
   g.uptime_ms = common::monotonic_ms() - started_ms_;
   g.last_event_seq = parts_.events.last_seq();
   for (const auto& lane : parts_.deploys.lanes()) {
-    g.lanes.push_back({lane.name, lane.queued ? size_t{1} : size_t{0}, lane.running});
+    g.lanes.push_back({lane.name, lane.queued ? size_t{1} : size_t{0}, lane.running,
+                       parts_.deploys.locks().held(lane.name) != nullptr});
   }
   metrics_.http_request(200);
   ex->respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(g));

@@ -111,6 +111,10 @@ std::string Metrics::render(const Gauges& g) const {
   for (const auto& lane : g.lanes) {
     out += "reship_lane_running{lane=\"" + label(lane.name) + "\"} " + (lane.running ? "1" : "0") + "\n";
   }
+  out += "# HELP reship_lane_locked Whether the lane is locked (POST /api/v1/lock).\n# TYPE reship_lane_locked gauge\n";
+  for (const auto& lane : g.lanes) {
+    out += "reship_lane_locked{lane=\"" + label(lane.name) + "\"} " + (lane.locked ? "1" : "0") + "\n";
+  }
   out += "# HELP reship_lane_deploys_total Deploys that ended, by lane and final status.\n"
          "# TYPE reship_lane_deploys_total counter\n";
   for (const auto& [key, n] : lane_deploys_) {

@@ -46,6 +46,7 @@ class Metrics {
       std::string name;
       size_t queued = 0;
       bool running = false;
+      bool locked = false;
     };
     std::vector<Lane> lanes;
   };

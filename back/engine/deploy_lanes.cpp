@@ -4,6 +4,8 @@
 
 #include "back/engine/deploy_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace reship::back {
 
 bool DeployService::exclusive(const DeployRecord& record) const {
@@ -14,8 +16,38 @@ bool DeployService::exclusive(const DeployRecord& record) const {
 }
 
 void DeployService::begin(DeployRun& run) {
+  // A locked lane's head waits for the lock to end before it takes a slot,
+  // so that it keeps no other lane waiting.
+  if (locks_.held(run.record().lane) != nullptr) {
+    spdlog::info("deploy {}: waits for lane {} to be unlocked", run.id(), run.record().lane);
+    lock_waiting_.insert(run.id());
+    return;
+  }
   slots_.request(run.id(), exclusive(run.record()));
   pump();
+}
+
+void DeployService::lane_unlocked(const std::string& lane) {
+  for (auto it = lock_waiting_.begin(); it != lock_waiting_.end();) {
+    DeployRun* run = find(*it);
+    if (run == nullptr) {
+      it = lock_waiting_.erase(it);
+    } else if (run->record().lane != lane) {
+      ++it;
+    } else {
+      slots_.request(*it, exclusive(run->record()));
+      it = lock_waiting_.erase(it);
+    }
+  }
+  pump();
+}
+
+std::optional<std::string> DeployService::waiting_for(const std::string& id) const {
+  if (lock_waiting_.count(id) != 0) {
+    auto it = runs_.find(id);
+    return "the lock of lane " + (it == runs_.end() ? std::string("?") : it->second->record().lane);
+  }
+  return slots_.waiting_for(id);
 }
 
 void DeployService::pump() {

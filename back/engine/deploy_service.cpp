@@ -23,12 +23,14 @@ DeployService::DeployService(uv_loop_t* loop, const common::Config& config, Depl
       context_{loop, config, records_, logs, events_, supervisor, reaper, self_restart_},
       slots_(config.back.max_parallel_builds != 0 ? config.back.max_parallel_builds
                                                    : std::max<size_t>(1, config.lanes.size())),
-      keys_(store) {
+      keys_(store),
+      locks_(loop, store) {
   if (config.lanes.empty()) {
     lanes_.emplace(std::string(common::kDefaultLane), DeployQueue(config.back.covers));
   } else {
     for (const auto& [name, scopes] : config.lanes) lanes_.emplace(name, DeployQueue(config.back.covers));
   }
+  locks_.on_released([this](const std::string& lane) { lane_unlocked(lane); });
   std::weak_ptr<bool> alive = alive_;
   context_.late_restart_done = [this, alive](const std::string& id, const ipc::RestartDone& done) {
     if (!alive.expired()) late_restart_done(id, done);
@@ -103,6 +105,13 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
       if (replayed.index() == 0 || std::get<Refusal>(replayed).reason != Refusal::Reason::not_found) return replayed;
       // Its deploy is no longer on record (pruned): the key starts anew.
     }
+  }
+  // After a retry's replay: a retry joins the deploy it made before the lock.
+  if (const DeployLock* lock = locks_.held(config_.lane_of(request.scope))) {
+    return Refusal{Refusal::Reason::locked,
+                   describe_lock(*lock) + "; deploys are refused until then: wait, or have " + lock->holder +
+                       " run `reship unlock` (an unrestricted token may break the lock)",
+                   {}, *lock};
   }
   DeployRecord r;
   r.created_at = common::unix_ms();
@@ -234,7 +243,7 @@ std::optional<DeployRecord> DeployService::get(const std::string& id) {
   if (DeployRun* run = find(id)) {
     DeployRecord r = run->snapshot();
     r.queue_position = lane_queue(r.lane).position(id);
-    r.waiting_for = slots_.waiting_for(id);
+    r.waiting_for = waiting_for(id);
     return r;
   }
   return records_.lookup(id);
@@ -265,7 +274,7 @@ DeployStore::Page DeployService::list(const DeployStore::ListQuery& query) {
       r = run->snapshot();
       r.seq = seq;
       r.queue_position = lane_queue(r.lane).position(r.id);
-      r.waiting_for = slots_.waiting_for(r.id);
+      r.waiting_for = waiting_for(r.id);
     }
   }
   return page;
@@ -298,6 +307,7 @@ void DeployService::on_run_end(DeployRun& run) {
   const bool was_running = queue.running() && queue.running()->id == r.id;
   if (!was_running) queue.remove_queued(r.id);
   slots_.release(r.id);
+  lock_waiting_.erase(r.id);
   const auto owned = runs_[r.id];
   runs_.erase(r.id);
   // Retention before the answers: a caller who lists the logs next sees
@@ -334,6 +344,7 @@ void DeployService::defer(DeployRun& run) {
   runs_.erase(run.id());
   lane_queue(run.record().lane).remove_queued(run.id());
   slots_.release(run.id());
+  lock_waiting_.erase(run.id());
   run.set_queue_position(1);
   run.answer();
 }

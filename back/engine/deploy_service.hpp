@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "back/engine/restarter.hpp"
 #include "back/engine/self_restart.hpp"
 #include "back/events/event_bus.hpp"
+#include "back/locks/deploy_locks.hpp"
 #include "back/store/deploy_store.hpp"
 #include "back/store/log_store.hpp"
 #include "common/config/config.hpp"
@@ -146,6 +148,10 @@ class DeployService {
   void config_changed();
   /// How a deploy with "reload": true reloads this daemon's config.
   void set_reloader(ConfigReloader reloader) { context_.reload_config = std::move(reloader); }
+  /// The deploy locks: a locked lane refuses new deploys (Refusal::locked)
+  /// and holds its queued ones until the lock ends.
+  DeployLocks& locks() { return locks_; }
+  const DeployLocks& locks() const { return locks_; }
   /// Scopes a caller may name, for messages ("scopes: all, platform").
   std::string scope_list() const;
 
@@ -178,6 +184,10 @@ class DeployService {
   void begin(DeployRun& run);
   /// Starts the runs the build slots admit (none while not serving).
   void pump();
+  /// A lane's lock ended: its deploys that waited for it ask for a slot.
+  void lane_unlocked(const std::string& lane);
+  /// What an active deploy waits for: the lock of its lane, or a build slot.
+  std::optional<std::string> waiting_for(const std::string& id) const;
   void replace_queued(DeployRun& by, const DeployQueue::Decision& decision);
   /// A run is done: out of the queue, its callers answered, the next one
   /// started (or reship-back restarted).
@@ -203,6 +213,9 @@ class DeployService {
   std::map<std::string, DeployQueue> lanes_;
   BuildSlots slots_;
   IdempotencyKeys keys_;
+  DeployLocks locks_;
+  /// Heads of locked lanes: they ask for a build slot once the lock ends.
+  std::set<std::string> lock_waiting_;
   std::map<std::string, std::shared_ptr<DeployRun>> runs_;
   State state_ = State::serving;
   std::function<void(const Finished&)> on_finished_;

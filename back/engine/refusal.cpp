@@ -11,6 +11,7 @@ const char* code_of(Refusal::Reason reason) {
     case Refusal::Reason::already_finished: return "already_finished";
     case Refusal::Reason::restarting: return "restarting";
     case Refusal::Reason::idempotency_conflict: return "idempotency_conflict";
+    case Refusal::Reason::locked: return "locked";
   }
   return "error";
 }

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
+
+#include "back/locks/deploy_locks.hpp"
 
 namespace reship::back {
 
@@ -16,15 +19,19 @@ struct Refusal {
     already_finished,  // a cancel that came too late
     restarting,        // a cancel while the deploy restarts services
     idempotency_conflict,  // an Idempotency-Key first used with another request
+    locked,                // the scope's lane is locked (POST /api/v1/lock)
   };
 
-  Refusal(Reason reason_in, std::string message_in, std::string deploy_id_in = {})
-      : reason(reason_in), message(std::move(message_in)), deploy_id(std::move(deploy_id_in)) {}
+  Refusal(Reason reason_in, std::string message_in, std::string deploy_id_in = {},
+          std::optional<DeployLock> lock_in = std::nullopt)
+      : reason(reason_in), message(std::move(message_in)), deploy_id(std::move(deploy_id_in)), lock(std::move(lock_in)) {}
 
   Reason reason;
   std::string message;
   /// The deploy the refusal concerns, if any.
   std::string deploy_id;
+  /// For `locked`: the lock that refused it.
+  std::optional<DeployLock> lock;
 };
 
 /// The error code users see for a reason ("unknown_scope").

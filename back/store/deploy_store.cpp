@@ -52,6 +52,18 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (caller, key)
 );
+CREATE TABLE IF NOT EXISTS deploy_locks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  lane TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  released_at INTEGER,
+  released_by TEXT,
+  broken INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS deploy_locks_held ON deploy_locks(released_at, lane);
 )sql";
 
 // The columns in the order every statement below uses them (after seq).

@@ -79,6 +79,29 @@ class DeployStore final : public SeqSource {
   /// Forgets the rows made before `before` (unix ms).
   common::Result<void> drop_keys_before(int64_t before);
 
+  /// A deploy lock (deploy_store_locks.cpp): held while `released_at` is
+  /// unset. Released rows stay, so that who broke or let go of a lock can be
+  /// told afterwards.
+  struct LockRow {
+    int64_t id = 0;
+    std::string lane;
+    std::string holder;
+    std::string reason;
+    int64_t since = 0;  // unix ms
+    int64_t until = 0;  // unix ms
+    std::optional<int64_t> released_at;
+    std::string released_by;  // a token name, or "ttl"
+    bool broken = false;      // released by another than its holder
+  };
+  /// Inserts a held lock and sets its id.
+  common::Result<void> put_lock(LockRow& row);
+  /// Marks a held lock released.
+  common::Result<void> release_lock(const LockRow& row);
+  /// The locks still held, oldest first.
+  std::vector<LockRow> held_locks();
+  /// The `limit` locks released last, newest first.
+  std::vector<LockRow> released_locks(int limit);
+
   const std::string& path() const { return path_; }
 
  private:
