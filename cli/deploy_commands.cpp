@@ -187,13 +187,14 @@ int run_deploy(CliContext& ctx, const DeployOptions& o) {
 }
 
 int run_deploys(CliContext& ctx, const std::string& status, const std::string& scope, const std::string& lane,
-                int limit, bool json) {
+                const std::string& commit, int limit, bool json) {
   auto back = BackClient::from(ctx);
   if (!back) return fail(back.error().message);
   std::string target = "/api/v1/deploys?limit=" + std::to_string(limit);
   if (!status.empty()) target += "&status=" + status;
   if (!scope.empty()) target += "&scope=" + scope;
   if (!lane.empty()) target += "&lane=" + lane;
+  if (!commit.empty()) target += "&commit=" + commit;
   auto result = back->call_through_restarts("GET", target, Resend::safe);
   if (!result) return fail(result.error().message);
   if (result->status != 200) return fail(api_error_message(*result));
@@ -340,7 +341,7 @@ void add_deploy_commands(CLI::App& app, CliContext& ctx, int& exit_code) {
   d->callback([&ctx, &exit_code, deploy] { exit_code = run_deploy(ctx, *deploy); });
 
   struct ListOptions {
-    std::string status, scope, lane;
+    std::string status, scope, lane, commit;
     int limit = 20;
     bool json = false;
   };
@@ -349,10 +350,11 @@ void add_deploy_commands(CLI::App& app, CliContext& ctx, int& exit_code) {
   l->add_option("--status", list->status, "only deploys with this status");
   l->add_option("--scope", list->scope, "only deploys of this scope");
   l->add_option("--lane", list->lane, "only deploys of this lane");
+  l->add_option("--commit", list->commit, "only deploys whose source commit starts with this (4-40 hex digits)");
   l->add_option("-n,--limit", list->limit, "how many (1-100)")->check(CLI::Range(1, 100));
   l->add_flag("--json", list->json, "print the JSON page");
   l->callback([&ctx, &exit_code, list] {
-    exit_code = run_deploys(ctx, list->status, list->scope, list->lane, list->limit, list->json);
+    exit_code = run_deploys(ctx, list->status, list->scope, list->lane, list->commit, list->limit, list->json);
   });
 
   auto show = std::make_shared<std::pair<std::string, bool>>("latest", false);

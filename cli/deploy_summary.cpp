@@ -106,6 +106,32 @@ std::string deploy_details(simdjson::dom::element r) {
   row("superseded by", json_string(r, "supersededBy"));
   const int64_t joined = json_int(r, "joined");
   if (joined > 0) row("joined by", std::to_string(joined) + " other request(s)");
+  simdjson::dom::element source;
+  if (!r["source"].get(source) && source.is_object()) {
+    std::string text = json_string(source, "commit").substr(0, 12);
+    const std::string branch = json_string(source, "branch");
+    text += branch.empty() ? " (detached)" : " on " + branch;
+    if (json_bool(source, "dirty")) text += ", " + std::to_string(json_int(source, "changedFiles")) + " changed files";
+    const std::string message = json_string(source, "message");
+    if (!message.empty()) text += ": " + message;
+    row("source", text);
+  }
+  simdjson::dom::element since;
+  if (!r["sinceLastGood"].get(since) && since.is_object()) {
+    const int64_t count = json_int(since, "count");
+    row("since good", json_string(since, "commit").substr(0, 12) + ": " + std::to_string(count) + " file" +
+                          (count == 1 ? "" : "s") + " changed");
+    simdjson::dom::array files;
+    if (!since["files"].get_array().get(files)) {
+      for (auto file : files) {
+        std::string_view v;
+        if (!file.get_string().get(v)) out += "  " + common::escape_controls(v) + "\n";
+      }
+      if (count > static_cast<int64_t>(files.size())) {
+        out += "  ... and " + std::to_string(count - static_cast<int64_t>(files.size())) + " more\n";
+      }
+    }
+  }
   row("log", std::to_string(json_int(r, "logBytes")) + " bytes: reship logs " + json_string(r, "deployId"));
   const std::string restarts = restarts_text(r);
   if (!restarts.empty()) out += "restarts\n" + restarts;

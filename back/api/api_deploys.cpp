@@ -172,6 +172,12 @@ void Api::list_deploys(http::Request& req, const std::shared_ptr<http::Exchange>
   }
   if (auto scope = req.query("scope"); scope && !scope->empty()) query.scope = std::string(*scope);
   if (auto lane = req.query("lane"); lane && !lane->empty()) query.lane = std::string(*lane);
+  if (auto commit = req.query("commit"); commit && !commit->empty()) {
+    if (auto error = list_.read_commit(*commit, query)) {
+      respond_error(ex, *error);
+      return;
+    }
+  }
   bool bad = false;
   if (auto limit = int_param(req, "limit", 1, 100, bad)) query.limit = static_cast<int>(*limit);
   if (bad) {

@@ -10,6 +10,17 @@ std::optional<ApiError> DeployList::read_status(std::string_view text, back::Dep
                       "\"; statuses: queued, building, restarting, succeeded, failed, cancelled, interrupted"};
 }
 
+std::optional<ApiError> DeployList::read_commit(std::string_view text, back::DeployStore::ListQuery& query) const {
+  std::string prefix;
+  for (char c : text) prefix.push_back(c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c);
+  const bool hex = prefix.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!hex || prefix.size() < 4 || prefix.size() > 40) {
+    return ApiError{400, "bad_request", "commit must be 4 to 40 hex digits of a commit hash, like ?commit=3f2a9c1"};
+  }
+  query.commit = std::move(prefix);
+  return std::nullopt;
+}
+
 std::optional<ApiError> DeployList::check_empty(const back::DeployStore::ListQuery& query,
                                                 const back::DeployStore::Page& page) const {
   if (!page.deploys.empty()) return std::nullopt;

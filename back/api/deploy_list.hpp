@@ -18,6 +18,8 @@ class DeployList {
 
   /// The status filter, or the 400 that lists the statuses.
   std::optional<ApiError> read_status(std::string_view text, back::DeployStore::ListQuery& query) const;
+  /// The commit filter: a prefix of source.commit, 4 to 40 hex digits.
+  std::optional<ApiError> read_commit(std::string_view text, back::DeployStore::ListQuery& query) const;
   /// An empty page for a scope or lane that is neither configured nor in
   /// the history is most likely a typo: the 400 that lists the valid ones.
   std::optional<ApiError> check_empty(const back::DeployStore::ListQuery& query,

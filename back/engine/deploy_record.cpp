@@ -117,6 +117,14 @@ std::string record_json(const DeployRecord& r, const RecordView& view) {
   w.end_array();
   if (r.reload) w.field("reload", true);
   if (!r.reload_needs_restart.empty()) w.field("reloadNeedsRestart", r.reload_needs_restart);
+  if (r.source) {
+    w.key("source");
+    write_source(w, *r.source);
+  }
+  if (r.since_last_good) {
+    w.key("sinceLastGood");
+    write_since_last_good(w, *r.since_last_good);
+  }
   w.field("selfRestart", r.self_restart);
   w.field("coalesced", view.coalesced);
   w.field("joined", r.joined);

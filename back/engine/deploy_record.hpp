@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "back/diagnostics/diagnostic.hpp"
+#include "back/source_info.hpp"
 #include "ipc/messages.hpp"
 
 namespace reship::back {
@@ -78,6 +79,11 @@ struct DeployRecord {
   int joined = 0;                     // requests that coalesced into this deploy
   std::optional<std::string> superseded_by;
   int build_pgid = 0;  // internal: to stop a build left behind by a crash
+  /// What the work tree held when the build began, when `[back] workdir`
+  /// is a git work tree (source_probe.hpp).
+  std::optional<SourceInfo> source;
+  /// The files changed since the scope's last succeeded deploy.
+  std::optional<SinceLastGood> since_last_good;
   /// The lane the deploy queued in ([lanes]; "main" without).
   std::string lane = "main";
   /// While queued at the head of its lane: what it waits for ("build slot",

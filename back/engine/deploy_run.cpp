@@ -60,7 +60,7 @@ void DeployRun::start() {
   note("deploy " + r.id + ": " + mode_name(r.mode) + " of scope " + r.scope + " requested by " + r.requested_by +
        (r.reason.empty() ? "" : " (" + r.reason + ")"));
   if (builds) {
-    run_build();
+    probe_source();
   } else {
     after_build();
   }
@@ -308,6 +308,7 @@ std::optional<Refusal> DeployRun::cancel(const std::string& reason) {
         ending_ = Ending{Ending::Kind::cancel, reason};
         spdlog::info("deploy {}: {}", id(), reason);
         if (build_) build_->cancel();
+        if (source_) source_->cancel();
       }
       return std::nullopt;
     case Phase::restarting:
@@ -326,6 +327,7 @@ void DeployRun::interrupt() {
     case Phase::building:
       ending_ = Ending{Ending::Kind::interrupt, ""};
       if (build_) build_->cancel();  // ends in on_build_done, as interrupted
+      if (source_) source_->cancel();
       return;
     case Phase::restarting:
       ending_ = Ending{Ending::Kind::interrupt, ""};
@@ -375,6 +377,7 @@ void DeployRun::finish(DeployStatus status, std::optional<std::string> summary) 
 
 void DeployRun::check_group() {
   if (build_) build_->check_group();
+  if (source_) source_->check_group();
 }
 
 // ---- callers ------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include "back/engine/refusal.hpp"
 #include "back/engine/restarter.hpp"
 #include "back/engine/self_restart.hpp"
+#include "back/source_probe.hpp"
 #include "back/store/log_store.hpp"
 #include "common/config/config.hpp"
 #include "common/os/child_reaper.hpp"
@@ -133,6 +134,11 @@ class DeployRun : public std::enable_shared_from_this<DeployRun> {
     std::string reason;
   };
 
+  /// Reads the work tree's source with git (deploy_source.cpp), then builds.
+  void probe_source();
+  void on_source(SourceProbe::Outcome outcome);
+  /// The commit of the scope's last succeeded deploy that has a source.
+  std::optional<std::string> last_good_commit();
   void run_build();
   /// The build's cgroup (where one can be made) and environment marker.
   BuildContainment contain_build();
@@ -167,6 +173,7 @@ class DeployRun : public std::enable_shared_from_this<DeployRun> {
   std::optional<int64_t> build_ms_;
   std::unique_ptr<DeployLog> log_;
   std::unique_ptr<BuildProcess> build_;
+  std::unique_ptr<SourceProbe> source_;
   std::vector<std::string> restart_failures_;
   bool reloaded_ = false;  // the config has been reloaded: on to the restarts
   std::vector<Waiter> waiters_;

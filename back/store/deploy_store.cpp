@@ -87,6 +87,14 @@ std::string extra_json(const DeployRecord& r) {
   diagnostics::write_diagnostics(w, r.diagnostics);
   if (r.reload) w.field("reload", true);
   if (!r.reload_needs_restart.empty()) w.field("reloadNeedsRestart", r.reload_needs_restart);
+  if (r.source) {
+    w.key("source");
+    write_source(w, *r.source);
+  }
+  if (r.since_last_good) {
+    w.key("sinceLastGood");
+    write_since_last_good(w, *r.since_last_good);
+  }
   w.end_object();
   return std::move(w).str();
 }
@@ -108,6 +116,10 @@ void read_extra(const std::string& json, DeployRecord& r) {
       if (!n.get(text)) r.reload_needs_restart.emplace_back(text);
     }
   }
+  simdjson::dom::object source;
+  if (!(*doc)["source"].get(source)) r.source = read_source(source);
+  simdjson::dom::object since;
+  if (!(*doc)["sinceLastGood"].get(since)) r.since_last_good = read_since_last_good(since);
 }
 
 std::string targets_json(const std::vector<std::string>& targets) {
@@ -389,7 +401,8 @@ std::optional<DeployRecord> DeployStore::get(const std::string& id) {
 
 DeployStore::Page DeployStore::list(const ListQuery& q) {
   // One prepared statement per combination of filters, made on first use.
-  const int variant = (q.status ? 1 : 0) | (q.scope ? 2 : 0) | (q.before ? 4 : 0) | (q.lane ? 8 : 0);
+  const int variant =
+      (q.status ? 1 : 0) | (q.scope ? 2 : 0) | (q.before ? 4 : 0) | (q.lane ? 8 : 0) | (q.commit ? 16 : 0);
   sqlite3_stmt*& stmt = list_[variant];
   Page page;
   if (stmt == nullptr) {
@@ -398,6 +411,7 @@ DeployStore::Page DeployStore::list(const ListQuery& q) {
     if (q.scope) sql += " AND scope=?2";
     if (q.before) sql += " AND seq<?3";
     if (q.lane) sql += " AND lane=?5";
+    if (q.commit) sql += " AND substr(json_extract(extra, '$.source.commit'), 1, length(?6)) = ?6";
     sql += " ORDER BY seq DESC LIMIT ?4";
     if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) return page;
   }
@@ -405,6 +419,7 @@ DeployStore::Page DeployStore::list(const ListQuery& q) {
   if (q.scope) sqlite3_bind_text(stmt, 2, q.scope->data(), static_cast<int>(q.scope->size()), SQLITE_TRANSIENT);
   if (q.before) sqlite3_bind_int64(stmt, 3, *q.before);
   if (q.lane) sqlite3_bind_text(stmt, 5, q.lane->data(), static_cast<int>(q.lane->size()), SQLITE_TRANSIENT);
+  if (q.commit) sqlite3_bind_text(stmt, 6, q.commit->data(), static_cast<int>(q.commit->size()), SQLITE_TRANSIENT);
   // One more than asked tells whether there is a next page.
   sqlite3_bind_int64(stmt, 4, q.limit + 1);
   page.deploys = query(stmt);

@@ -40,6 +40,8 @@ class DeployStore final : public SeqSource {
     int limit = 20;
     std::optional<int64_t> before;  // a seq: the cursor
     std::optional<std::string> lane;
+    /// A prefix of source.commit (hex digits only: checked by the caller).
+    std::optional<std::string> commit;
   };
   struct Page {
     std::vector<DeployRecord> deploys;
@@ -118,7 +120,7 @@ class DeployStore final : public SeqSource {
   sqlite3_stmt* get_ = nullptr;
   sqlite3_stmt* unfinished_ = nullptr;
   sqlite3_stmt* pending_ = nullptr;
-  sqlite3_stmt* list_[16] = {};
+  sqlite3_stmt* list_[32] = {};
 };
 
 }  // namespace reship::back

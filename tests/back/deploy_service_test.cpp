@@ -131,7 +131,7 @@ TEST_CASE("deploy engine: 20 requests during a build become exactly the deploys 
     CHECK(answers[i]->record.status == rows[i].expected_status);
   }
   // Exactly four deploys exist: r0, r1 (superseded), r4 (superseded), r19.
-  auto page = engine.store->list({std::nullopt, std::nullopt, 100, std::nullopt, std::nullopt});
+  auto page = engine.store->list({std::nullopt, std::nullopt, 100, std::nullopt, std::nullopt, std::nullopt});
   REQUIRE(page.deploys.size() == 4);
   const auto r1 = engine.store->get(ids[1]);
   REQUIRE(r1.has_value());

@@ -118,18 +118,18 @@ TEST_CASE("deploy store: newest first, filtered, with a cursor", "[unit]") {
                             i % 5 == 0 ? DeployStatus::failed : DeployStatus::succeeded);
     REQUIRE((*store)->insert(r).ok());
   }
-  auto first = (*store)->list({std::nullopt, std::nullopt, 10, std::nullopt, std::nullopt});
+  auto first = (*store)->list({std::nullopt, std::nullopt, 10, std::nullopt, std::nullopt, std::nullopt});
   REQUIRE(first.deploys.size() == 10);
   CHECK(first.deploys.front().id == "d-25");
   REQUIRE(first.next.has_value());
-  auto second = (*store)->list({std::nullopt, std::nullopt, 10, first.next, std::nullopt});
+  auto second = (*store)->list({std::nullopt, std::nullopt, 10, first.next, std::nullopt, std::nullopt});
   CHECK(second.deploys.front().id == "d-15");
-  auto third = (*store)->list({std::nullopt, std::nullopt, 10, second.next, std::nullopt});
+  auto third = (*store)->list({std::nullopt, std::nullopt, 10, second.next, std::nullopt, std::nullopt});
   CHECK(third.deploys.size() == 5);
   CHECK_FALSE(third.next.has_value());
-  auto failed = (*store)->list({DeployStatus::failed, std::nullopt, 100, std::nullopt, std::nullopt});
+  auto failed = (*store)->list({DeployStatus::failed, std::nullopt, 100, std::nullopt, std::nullopt, std::nullopt});
   CHECK(failed.deploys.size() == 5);
-  auto failed_platform = (*store)->list({DeployStatus::failed, std::string("platform"), 100, std::nullopt, std::nullopt});
+  auto failed_platform = (*store)->list({DeployStatus::failed, std::string("platform"), 100, std::nullopt, std::nullopt, std::nullopt});
   CHECK(failed_platform.deploys.size() == 3);  // 5, 15, 25
 }
 
