@@ -125,6 +125,11 @@ void Api::take_lock(http::Request& req, const std::shared_ptr<http::Exchange>& e
   if (args.reason.size() > kMaxReason) {
     return respond_error(ex, {400, "bad_request", "the reason is longer than 1000 bytes; say it in fewer words"});
   }
+  // Shown to whoever the lock stops, in terminals too: one line of text.
+  if (common::escape_controls(args.reason) != args.reason) {
+    return respond_error(ex, {400, "bad_request",
+                              "the reason must be one line of text, without control characters or invalid UTF-8"});
+  }
   common::Millis ttl = kDefaultTtl;
   if (args.ttl) {
     auto parsed = common::parse_duration(*args.ttl);

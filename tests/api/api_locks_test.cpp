@@ -211,6 +211,9 @@ TEST_CASE("api locks: per lane, released only by the holder or an unrestricted t
   CHECK(f.request("POST", "/api/v1/lock?lane=platform", R"({"ttl":"5m"})", alice).status == 400);
   CHECK(f.request("POST", "/api/v1/lock?lane=platform", R"({"reason":"x","ttl":"soon"})", alice).status == 400);
   CHECK(f.request("POST", "/api/v1/lock?lane=platform", R"({"reason":"x","color":"red"})", alice).status == 400);
+  auto control = f.request("POST", "/api/v1/lock?lane=platform", "{\"reason\":\"x\\u001b[2Jy\"}", alice);
+  CHECK(control.status == 400);
+  CHECK_THAT(control.body, Catch::Contains("one line of text"));
   REQUIRE(f.request("POST", "/api/v1/lock", R"({"lane":"platform","reason":"release freeze"})", alice).status == 200);
   // Another token cannot take it or release it; the other lane deploys on.
   auto taken = f.request("POST", "/api/v1/lock", R"({"lane":"platform","reason":"mine"})", bob);
