@@ -92,7 +92,9 @@ ConfigReload BackDaemon::reload(bool apply) {
   if (!apply) return outcome;
   engine_->deploys().config_changed();
   engine_->logs().set_keep_logs(config_.back.keep_logs);
-  if (server_) server_->set_limits(config_.back.header_timeout, config_.back.idle_timeout, config_.back.max_connections);
+  if (server_) {
+    server_->set_limits(config_.back.header_timeout, config_.back.idle_timeout, config_.back.max_connections);
+  }
   std::string changed;
   for (const auto& c : outcome.changed) changed += (changed.empty() ? "" : ", ") + c;
   spdlog::info("reload: {}; {} token(s)", changed.empty() ? "nothing changed" : "changed " + changed,

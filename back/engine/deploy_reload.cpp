@@ -104,7 +104,8 @@ void DeployRun::on_supervisor_reload(const ipc::ReloadDone& done) {
        (applied.changed.empty() ? std::string("found nothing of its own changed")
                                 : fmt::format("applied {}", fmt::join(applied.changed, ", "))));
   if (!failed.empty()) {
-    finish(DeployStatus::failed, cap_summary("the reload's services failed: " + fmt::format("{}", fmt::join(failed, "; "))));
+    finish(DeployStatus::failed,
+           cap_summary("the reload's services failed: " + fmt::format("{}", fmt::join(failed, "; "))));
     return;
   }
   // The scope as the new file defines it, but for what the reload just
