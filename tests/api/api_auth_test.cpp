@@ -6,6 +6,7 @@
 
 #include "back/api/auth.hpp"
 #include "tests/support/back_fixture.hpp"
+#include "tests/support/tokens.hpp"
 #include "tests/support/binaries.hpp"
 
 using namespace reship;
@@ -13,16 +14,6 @@ using namespace reship::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string hex(const std::array<unsigned char, 32>& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0xF]);
-  }
-  return out;
-}
 
 std::string config() {
   return R"(
@@ -36,17 +27,15 @@ listen = @listen
 state_dir = "state"
 [[tokens]]
 name = "agent"
-sha256 = ")" + hex(api::sha256("agent-secret")) + R"("
+sha256 = ")" + token_sha256("agent-secret") + R"("
 scopes = ["platform"]
 [[tokens]]
 name = "ops"
-sha256 = ")" + hex(api::sha256("ops-secret")) + R"("
+sha256 = ")" + token_sha256("ops-secret") + R"("
 scopes = ["platform", "all"]
 unrestricted = true
 )";
 }
-
-std::string bearer(const std::string& token) { return "Authorization: Bearer " + token + "\r\n"; }
 
 std::string field(const std::string& body, const char* key) {
   simdjson::dom::parser parser;
@@ -113,7 +102,7 @@ TEST_CASE("api auth: a token is checked against its SHA-256", "[unit]") {
   const auto caller = std::get<api::Caller>(auth.authenticate("Bearer s3cret"));
   CHECK_FALSE(auth.check_scope(caller, "platform").has_value());
   CHECK(auth.check_scope(caller, "all")->http_status == 403);
-  CHECK(hex(api::sha256("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(token_sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST_CASE("api auth: a web page of another site, or of a name pointed at loopback, may not deploy",

@@ -11,6 +11,7 @@
 
 #include "back/api/auth.hpp"
 #include "tests/support/back_fixture.hpp"
+#include "tests/support/tokens.hpp"
 #include "tests/support/binaries.hpp"
 
 using namespace reship;
@@ -30,16 +31,6 @@ state_dir = "state"
 [builds]
 platform = ["sh", "-c", "sleep 1; echo built"]
 )";
-
-std::string hex(const std::array<unsigned char, 32>& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0xF]);
-  }
-  return out;
-}
 
 std::string token_config() {
   return R"(
@@ -61,21 +52,19 @@ platform = ["sh", "-c", "echo built"]
 shop = ["sh", "-c", "echo built"]
 [[tokens]]
 name = "alice"
-sha256 = ")" + hex(api::sha256("alice-secret")) + R"("
+sha256 = ")" + token_sha256("alice-secret") + R"("
 scopes = ["platform"]
 [[tokens]]
 name = "bob"
-sha256 = ")" + hex(api::sha256("bob-secret")) + R"("
+sha256 = ")" + token_sha256("bob-secret") + R"("
 scopes = ["platform"]
 [[tokens]]
 name = "ops"
-sha256 = ")" + hex(api::sha256("ops-secret")) + R"("
+sha256 = ")" + token_sha256("ops-secret") + R"("
 scopes = ["platform", "shop"]
 unrestricted = true
 )";
 }
-
-std::string bearer(const std::string& token) { return "Authorization: Bearer " + token + "\r\n"; }
 
 std::string str(simdjson::dom::element e, const char* key) {
   std::string_view v;

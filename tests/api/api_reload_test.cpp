@@ -10,6 +10,7 @@
 
 #include "back/api/auth.hpp"
 #include "tests/support/back_fixture.hpp"
+#include "tests/support/tokens.hpp"
 #include "tests/support/binaries.hpp"
 
 using namespace reship;
@@ -18,22 +19,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string hex(const std::array<unsigned char, 32>& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
 std::string token(const std::string& name, const std::string& secret, bool unrestricted) {
-  return "[[tokens]]\nname = \"" + name + "\"\nsha256 = \"" + hex(api::sha256(secret)) +
+  return "[[tokens]]\nname = \"" + name + "\"\nsha256 = \"" + token_sha256(secret) +
          "\"\nscopes = [\"platform\"]\n" + (unrestricted ? "unrestricted = true\n" : "");
 }
-
-std::string bearer(const std::string& secret) { return "Authorization: Bearer " + secret + "\r\n"; }
 
 const std::string kBase = R"(
 [services.web]

@@ -6,22 +6,13 @@
 
 #include "back/api/auth.hpp"
 #include "tests/support/back_fixture.hpp"
+#include "tests/support/tokens.hpp"
 
 using namespace reship;
 using namespace reship::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string hex(const std::array<unsigned char, 32>& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0xF]);
-  }
-  return out;
-}
 
 std::string config() {
   return R"(
@@ -38,7 +29,7 @@ state_dir = "state"
 [[tokens]]
 name = "agent"
 sha256 = ")" +
-         hex(api::sha256("agent-secret")) + R"("
+         token_sha256("agent-secret") + R"("
 scopes = ["platform"]
 )";
 }
