@@ -23,14 +23,16 @@ std::string joined(const std::vector<std::string>& names) {
 
 void print_result(const ipc::ReloadResult& r) {
   if (!r.ok) {
-    std::printf("  %-10s %-20s FAILED: %s\n", r.action.c_str(), r.service.c_str(), common::escape_controls(r.error).c_str());
+    std::printf("  %-10s %-20s FAILED: %s\n", r.action.c_str(), r.service.c_str(),
+                common::escape_controls(r.error).c_str());
+    // The service's last lines, each made safe for the terminal.
     size_t start = 0;
-    const std::string out = common::escape_controls(r.output);
-    while (start < out.size()) {
-      size_t end = out.find("\\n", start);
-      if (end == std::string::npos) end = out.size();
-      std::printf("      | %s\n", out.substr(start, end - start).c_str());
-      start = end + 2;
+    while (start < r.output.size()) {
+      size_t end = r.output.find('\n', start);
+      if (end == std::string::npos) end = r.output.size();
+      const std::string line = common::escape_controls(std::string_view(r.output).substr(start, end - start));
+      std::printf("      | %s\n", line.c_str());
+      start = end + 1;
     }
     return;
   }
@@ -92,7 +94,8 @@ int reload_back(CliContext& ctx) {
   }
   if (doc.error()) return fail("reship-back answered the reload with something that is not JSON");
   const auto changed = strings_of(doc.value(), "changed");
-  std::printf("reship-back: reloaded; %s\n", changed.empty() ? "nothing changed" : ("changed " + joined(changed)).c_str());
+  const std::string what = changed.empty() ? "nothing changed" : "changed " + joined(changed);
+  std::printf("reship-back: reloaded; %s\n", what.c_str());
   for (const auto& n : strings_of(doc.value(), "needsRestart")) {
     std::printf("  needs a restart of reship-back: %s\n", common::escape_controls(n).c_str());
   }
@@ -107,7 +110,8 @@ void add_reload_command(CLI::App& app, CliContext& ctx, int& exit_code) {
   auto only = std::make_shared<std::string>();
   cmd->add_flag("--no-restart", *no_restart,
                 "leave changed services running their old definition until their next restart");
-  cmd->add_option("--only", *only, "reload one daemon: supervisor or back")->check(CLI::IsMember({"supervisor", "back"}));
+  cmd->add_option("--only", *only, "reload one daemon: supervisor or back")
+      ->check(CLI::IsMember({"supervisor", "back"}));
   cmd->callback([&ctx, &exit_code, no_restart, only] {
     // The CLI reads the same file to find the daemons: when it has problems,
     // neither would take it, and neither is asked.

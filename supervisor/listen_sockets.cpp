@@ -103,17 +103,7 @@ common::Result<ListenSocket> bind_unix(const common::ListenAddress& a) {
 
 common::Result<std::unique_ptr<ListenSockets>> ListenSockets::bind(const std::string& service,
                                                                    const std::vector<common::ListenAddress>& addresses) {
-  std::unique_ptr<ListenSockets> sockets(new ListenSockets());
-  for (const auto& a : addresses) {
-    auto bound = a.is_unix ? bind_unix(a) : bind_tcp(a);
-    if (!bound) {
-      std::string why = bound.error().message;
-      if (why.rfind(": ", 0) == 0) why.erase(0, 2);  // errno_error("") leaves ": Address already in use"
-      return common::Error{"cannot listen on " + a.text + " for service " + service + ": " + why};
-    }
-    sockets->sockets_.push_back(std::move(*bound));
-  }
-  return sockets;
+  return rebind(service, addresses, nullptr);
 }
 
 common::Result<std::unique_ptr<ListenSockets>> ListenSockets::rebind(
@@ -127,10 +117,13 @@ common::Result<std::unique_ptr<ListenSockets>> ListenSockets::rebind(
       }
     }
     if (kept == nullptr) {
-      auto fresh = bind(service, {a});
-      if (!fresh) return fresh.error();
-      sockets->sockets_.push_back(std::move((*fresh)->sockets_.front()));
-      (*fresh)->sockets_.clear();
+      auto bound = a.is_unix ? bind_unix(a) : bind_tcp(a);
+      if (!bound) {
+        std::string why = bound.error().message;
+        if (why.rfind(": ", 0) == 0) why.erase(0, 2);  // errno_error("") leaves ": Address already in use"
+        return common::Error{"cannot listen on " + a.text + " for service " + service + ": " + why};
+      }
+      sockets->sockets_.push_back(std::move(*bound));
       continue;
     }
     const int fd = ::fcntl(kept->fd, F_DUPFD_CLOEXEC, 3);

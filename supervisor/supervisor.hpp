@@ -62,6 +62,8 @@ class Supervisor {
   struct ReloadRun;
   void run_next_reload();
   void apply_reload(const std::shared_ptr<ReloadRun>& run, common::Config next);
+  // A file with problems (in the outcome already): logged, nothing changed.
+  void refuse_reload(const std::shared_ptr<ReloadRun>& run);
   void end_reload(const std::shared_ptr<ReloadRun>& run);
   void prune_leaving();
   void on_state_change(const Service& service);

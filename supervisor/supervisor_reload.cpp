@@ -61,12 +61,8 @@ void Supervisor::run_next_reload() {
   spdlog::info("reload: reading {}", config_.file.string());
   common::ConfigLoad load = common::load_config(config_.file);
   if (!load.problems.empty() || !load.config) {
-    for (const auto& p : load.problems) {
-      run->outcome.problems.push_back(p.to_string());
-      spdlog::warn("reload refused: {}", p.to_string());
-    }
-    spdlog::warn("reload: nothing changed; the supervisor goes on with the config it runs");
-    end_reload(run);
+    for (const auto& p : load.problems) run->outcome.problems.push_back(p.to_string());
+    refuse_reload(run);
     return;
   }
   apply_reload(run, std::move(*load.config));
@@ -102,10 +98,8 @@ void Supervisor::apply_reload(const std::shared_ptr<ReloadRun>& run, common::Con
   for (const auto& name : diff.added) ready = prepare(name, nullptr) && ready;
   for (const auto& name : diff.changed) ready = prepare(name, find(name)->definition_sockets()) && ready;
   if (!ready) {
-    for (const auto& p : out.problems) spdlog::warn("reload refused: {}", p);
-    spdlog::warn("reload: nothing changed; the supervisor goes on with the config it runs");
     out.needs_restart.clear();
-    end_reload(run);
+    refuse_reload(run);
     return;
   }
 
@@ -136,7 +130,8 @@ void Supervisor::apply_reload(const std::shared_ptr<ReloadRun>& run, common::Con
   // The services in the order of the new file, as status lists them.
   std::vector<std::unique_ptr<Service>> ordered;
   for (const auto& sc : next.services) {
-    auto it = std::find_if(services_.begin(), services_.end(), [&](const auto& s) { return s && s->name() == sc.name; });
+    auto it =
+        std::find_if(services_.begin(), services_.end(), [&](const auto& s) { return s && s->name() == sc.name; });
     ordered.push_back(std::move(*it));
   }
   services_ = std::move(ordered);
@@ -183,6 +178,12 @@ void Supervisor::apply_reload(const std::shared_ptr<ReloadRun>& run, common::Con
     spdlog::info("reload: {} has a new definition; it applies at its next start", name);
   }
   if (--run->remaining == 0) end_reload(run);
+}
+
+void Supervisor::refuse_reload(const std::shared_ptr<ReloadRun>& run) {
+  for (const auto& p : run->outcome.problems) spdlog::warn("reload refused: {}", p);
+  spdlog::warn("reload: nothing changed; the supervisor goes on with the config it runs");
+  end_reload(run);
 }
 
 void Supervisor::end_reload(const std::shared_ptr<ReloadRun>& run) {

@@ -109,17 +109,12 @@ void DeployRun::on_supervisor_reload(const ipc::ReloadDone& done) {
     return;
   }
   // The scope as the new file defines it, but for what the reload just
-  // started; edge only if the request could bounce it.
+  // started; edge only if the request could bounce it (the record keeps
+  // that as edge among its targets).
   const bool edge = std::find(r.targets.begin(), r.targets.end(), common::kEdge) != r.targets.end();
-  std::vector<std::string> targets;
-  if (const auto* members = ctx_.config.find_scope(r.scope)) {
-    for (const auto& m : *members) {
-      if (m == common::kEdge && !edge) continue;
-      if (std::find(fresh.begin(), fresh.end(), m) != fresh.end()) continue;
-      targets.push_back(m);
-    }
-  }
-  r.targets = std::move(targets);
+  r.targets = scope_targets(ctx_.config, r.scope, edge);
+  std::erase_if(r.targets,
+                [&](const std::string& t) { return std::find(fresh.begin(), fresh.end(), t) != fresh.end(); });
   ctx_.records.save(r);
   reloaded_ = true;
   after_build();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "back/engine/build_process.hpp"
@@ -43,6 +44,10 @@ struct DeployContext {
   /// Reloads reship-back's config, for a deploy with "reload": true.
   ConfigReloader reload_config = nullptr;
 };
+
+/// The services a deploy of `scope` restarts: the scope's members, with
+/// `edge` only for a caller who may bounce it.
+std::vector<std::string> scope_targets(const common::Config& config, std::string_view scope, bool with_edge);
 
 /// One deploy, from the queue to its end (contract 3.1, 3.2): its build, then
 /// its restarts, then the last state of its record, and the answers to

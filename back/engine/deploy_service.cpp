@@ -63,11 +63,11 @@ std::string DeployService::scope_list() const {
   return names.empty() ? "none configured" : fmt::format("{}", fmt::join(names, ", "));
 }
 
-std::vector<std::string> DeployService::targets_for(const DeployRequest& request) const {
+std::vector<std::string> scope_targets(const common::Config& config, std::string_view scope, bool with_edge) {
   std::vector<std::string> targets;
-  if (const auto* members = config_.find_scope(request.scope)) {
+  if (const auto* members = config.find_scope(scope)) {
     for (const auto& m : *members) {
-      if (m == common::kEdge && !request.unrestricted) continue;
+      if (m == common::kEdge && !with_edge) continue;
       targets.push_back(m);
     }
   }
@@ -122,7 +122,7 @@ std::variant<DeployService::Submitted, Refusal> DeployService::submit(const Depl
   r.status = DeployStatus::queued;
   r.scope = request.scope;
   r.mode = request.mode;
-  r.targets = targets_for(request);
+  r.targets = scope_targets(config_, request.scope, request.unrestricted);
   r.requested_by = request.requested_by;
   r.session_id = request.session_id;
   r.reason = request.reason;

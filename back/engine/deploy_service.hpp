@@ -160,7 +160,6 @@ class DeployService {
   void late_restart_done(const std::string& id, const ipc::RestartDone& done);
   enum class State { serving, paused, shutting_down };
 
-  std::vector<std::string> targets_for(const DeployRequest& request) const;
   /// A request whose Idempotency-Key is known: joins its deploy, or is
   /// refused when the key came with another request.
   std::variant<Submitted, Refusal> replay(const DeployRequest& request, const IdempotencyKeys::Entry& prior,

@@ -58,9 +58,9 @@ void SupervisorClient::status(std::function<void(common::Result<ipc::StatusReply
 
 void SupervisorClient::reload(std::function<void(common::Result<ipc::ReloadDone>)> done) {
   auto cb = std::make_shared<std::function<void(common::Result<ipc::ReloadDone>)>>(std::move(done));
-  // It waits for what it starts: every service's stop and ready time bounds it.
-  common::Millis longest{0};
-  for (const auto& s : config_.services) longest = std::max(longest, s.stop_timeout + s.ready_timeout);
+  // It waits for what it starts, stops and restarts: any service may be one.
+  std::vector<std::string> every;
+  for (const auto& s : config_.services) every.push_back(s.name);
   client_.send([](std::string_view id) { return ipc::encode_reload_request(id, true); },
                {[cb](const ipc::Reply& reply) {
                   if (const auto* reloaded = reply.as<ipc::ReloadDone>()) {
@@ -70,7 +70,7 @@ void SupervisorClient::reload(std::function<void(common::Result<ipc::ReloadDone>
                   }
                 },
                 [cb](const common::Error& error) { (*cb)(error); }},
-               longest + common::Millis(15'000));
+               restart_timeout(every));
 }
 
 }  // namespace reship::back
